@@ -1,0 +1,9 @@
+//! Server functions: each one authenticates, calls one backend use-case and maps the error.
+//! They are public HTTP endpoints under `/api/`, so every one checks its caller itself.
+
+pub mod alerts_api;
+pub mod session_api;
+pub mod users_api;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod request;

@@ -1,0 +1,10 @@
+//! Reusable pieces of the shell: the layout, navigation, and small widgets.
+
+pub mod app_layout;
+pub mod error_notice;
+pub mod http_status;
+pub mod live_refresh;
+pub mod nav_bar;
+pub mod require_permission;
+pub mod section_placeholder;
+pub mod session;

@@ -1,0 +1,13 @@
+//! One page per file; each ends in `Page`.
+
+pub mod admin_page;
+pub mod alert_page;
+pub mod containment_page;
+pub mod dashboards_page;
+pub mod forbidden_page;
+pub mod home_page;
+pub mod incidents_page;
+pub mod not_found_page;
+pub mod queue_page;
+pub mod sign_in_page;
+pub mod user_row;

@@ -1,0 +1,61 @@
+//! The HTML document and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::components::app_layout::AppLayout;
+use crate::pages::{
+    admin_page::AdminPage, alert_page::AlertPage, containment_page::ContainmentPage, dashboards_page::DashboardsPage,
+    home_page::HomePage, incidents_page::IncidentsPage, not_found_page::NotFoundPage, queue_page::QueuePage,
+    sign_in_page::SignInPage,
+};
+
+/// The full document rendered on the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Applies a saved theme before first paint; also wires the theme button.
+                <script src="/theme.js"></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/riposte.css"/>
+        <Title text="Riposte"/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/sign-in") view=SignInPage/>
+                // Async: the page is complete before headers go out, so 403s and redirects decided
+                // from the session reach the status line.
+                <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
+                    <Route path=path!("") ssr=SsrMode::Async view=HomePage/>
+                    <Route path=path!("/queue") ssr=SsrMode::Async view=QueuePage/>
+                    <Route path=path!("/alerts/:id") ssr=SsrMode::Async view=AlertPage/>
+                    <Route path=path!("/incidents") ssr=SsrMode::Async view=IncidentsPage/>
+                    <Route path=path!("/containment") ssr=SsrMode::Async view=ContainmentPage/>
+                    <Route path=path!("/dashboards") ssr=SsrMode::Async view=DashboardsPage/>
+                    <Route path=path!("/admin") ssr=SsrMode::Async view=AdminPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

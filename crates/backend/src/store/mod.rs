@@ -1,0 +1,10 @@
+//! All SQL lives here, one module per table group. Functions take an executor so use-cases
+//! can compose them inside one transaction.
+
+pub mod alerts;
+pub mod audit;
+pub mod context_events;
+pub mod throttle;
+pub mod thehive;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,5 @@
+//! The backend's integration tests against a real PostgreSQL, in one binary.
+
+mod administration;
+mod ingest_store;
+mod sign_in;

@@ -1,0 +1,52 @@
+//! What the queue and the alert page show, as sent to the browser.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AlertStatus, Entity, Severity};
+
+/// One row of the alert queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertSummary {
+    pub id: i64,
+    pub source: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: AlertStatus,
+    /// RFC 3339, UTC, formatted on the server.
+    pub received_at: String,
+    pub event_time: Option<String>,
+    pub entities: Vec<Entity>,
+}
+
+/// Everything the alert page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertDetail {
+    pub summary: AlertSummary,
+    pub source_ref: Option<String>,
+    /// The network session it belongs to (Suricata `flow_id`).
+    pub flow_id: Option<String>,
+    pub description: String,
+    pub attack_techniques: Vec<String>,
+    pub tags: Vec<String>,
+    pub raw: String,
+    pub context: Vec<ContextSummary>,
+}
+
+/// A context event beside an alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextSummary {
+    pub id: i64,
+    pub kind: String,
+    pub event_time: Option<String>,
+    pub raw: String,
+}
+
+/// Queue filters; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertFilter {
+    pub source: Option<String>,
+    pub severity: Option<Severity>,
+    pub status: Option<AlertStatus>,
+    /// Matches any entity value exactly (an address, a host, a user, ...).
+    pub entity: Option<String>,
+}

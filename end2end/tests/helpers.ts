@@ -1,0 +1,47 @@
+// Shared steps: signing in the way a person does, in either project.
+import { test as base, expect, type Page, type TestInfo } from "@playwright/test";
+
+/** Collects script errors (hydration mismatches, panics) so a test fails on any of them. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    // HTTP statuses the test asked for (403, 404) are reported as console errors too.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      errors.push(`console: ${message.text()}`);
+    }
+  });
+  return errors;
+}
+
+/** `test`, with a page whose script errors fail the test. */
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    const errors = watchErrors(page);
+    await use(page);
+    expect(errors, "script errors on the page").toEqual([]);
+  },
+});
+
+export const DEMO_PASSWORD = "riposte-demo";
+
+export const javascriptOn = (info: TestInfo) => info.project.name === "hydrated";
+
+/** Waits until the page is interactive (only meaningful with JavaScript on). */
+export async function ready(page: Page, info: TestInfo) {
+  if (javascriptOn(info)) {
+    await expect(page.locator("body[data-hydrated=true]")).toBeAttached();
+  }
+}
+
+export async function signIn(page: Page, info: TestInfo, username: string, password = DEMO_PASSWORD) {
+  await page.goto("/sign-in");
+  await ready(page, info);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function navLabels(page: Page): Promise<string[]> {
+  return page.locator("nav.sections a").allTextContents();
+}

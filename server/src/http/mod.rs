@@ -1,0 +1,16 @@
+//! HTTP pieces that are not Leptos pages: health endpoints and request middleware.
+
+pub mod alert_rest;
+pub mod api_auth;
+pub mod api_error;
+pub mod client_addr;
+pub mod cross_site;
+pub mod eve_api;
+pub mod events_api;
+pub mod health;
+pub mod hec;
+pub mod live;
+pub mod native_api;
+pub mod openapi;
+pub mod security_headers;
+pub mod thehive;

@@ -1,0 +1,11 @@
+//! The server's integration tests, in one binary so the workspace links (and stores) it once.
+
+mod support;
+
+mod alert_rest;
+mod embedded_database;
+mod eve_api;
+mod native_api;
+mod permission_matrix;
+mod sign_in_http;
+mod thehive_api;

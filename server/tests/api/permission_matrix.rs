@@ -1,0 +1,188 @@
+//! Every role (and an anonymous visitor) against every server function, endpoint and page.
+//! The table must list every registered server function: adding one without a row here
+//! fails `the_table_covers_every_server_function`.
+
+use crate::support;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::http::StatusCode;
+use riposte_domain::{Permission, Role};
+use support::TestApp;
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users whose role holds the permission.
+    Needs(Permission),
+    /// Ingest tokens only: refused to every session.
+    TokenOnly,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// A server function: POST, JSON reply, 401/403 on refusal.
+    ServerFn,
+    /// A page: GET as a browser; anonymous visitors are redirected to sign in.
+    Page,
+    /// A plain GET endpoint.
+    Endpoint,
+    /// A REST POST endpoint (401/403 on refusal, like a server function).
+    ServerFnLike,
+    /// A server-sent event stream: only its status is read (the body never ends).
+    Stream,
+}
+
+struct Row {
+    kind: Kind,
+    path: &'static str,
+    /// `{target}` is replaced by a user id, `{n}` by a unique number.
+    form: &'static str,
+    access: Access,
+}
+
+const ROWS: &[Row] = &[
+    Row { kind: Kind::ServerFn, path: "/api/current_session", form: "", access: Access::Public },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/sign_in",
+        form: "username=matrix-signin&password=correct+horse+battery",
+        access: Access::Public,
+    },
+    Row { kind: Kind::ServerFn, path: "/api/sign_out", form: "", access: Access::Public },
+    Row { kind: Kind::ServerFn, path: "/api/list_users", form: "", access: Access::Needs(Permission::ManageUsers) },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/list_alerts",
+        form: "source=ids&severity=high",
+        access: Access::Needs(Permission::ViewQueue),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/get_alert_detail",
+        form: "id=1",
+        access: Access::Needs(Permission::ViewQueue),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/create_user",
+        form: "username=made-{n}&display_name=&role=tier1&password=a+long+enough+password",
+        access: Access::Needs(Permission::ManageUsers),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/change_user_role",
+        form: "user_id={target}&role=tier2",
+        access: Access::Needs(Permission::ManageUsers),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/set_user_disabled",
+        form: "user_id={target}&disabled=false",
+        access: Access::Needs(Permission::ManageUsers),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/reset_user_password",
+        form: "user_id={target}&password=another+long+password",
+        access: Access::Needs(Permission::ManageUsers),
+    },
+    Row { kind: Kind::ServerFnLike, path: "/api/v1/alerts", form: "", access: Access::TokenOnly },
+    Row { kind: Kind::ServerFnLike, path: "/api/v1/eve", form: "", access: Access::TokenOnly },
+    Row { kind: Kind::Endpoint, path: "/api/v1/alerts/1", form: "", access: Access::Needs(Permission::ViewQueue) },
+    Row {
+        kind: Kind::Endpoint,
+        path: "/api/v1/alerts?severity=high",
+        form: "",
+        access: Access::Needs(Permission::ViewQueue),
+    },
+    Row { kind: Kind::Endpoint, path: "/api/v1/openapi.json", form: "", access: Access::Public },
+    Row { kind: Kind::Stream, path: "/api/v1/stream/alerts", form: "", access: Access::Needs(Permission::ViewQueue) },
+    Row { kind: Kind::Endpoint, path: "/healthz", form: "", access: Access::Public },
+    Row { kind: Kind::Endpoint, path: "/readyz", form: "", access: Access::Public },
+    Row { kind: Kind::Page, path: "/sign-in", form: "", access: Access::Public },
+    Row { kind: Kind::Page, path: "/", form: "", access: Access::SignedIn },
+    Row { kind: Kind::Page, path: "/queue", form: "", access: Access::Needs(Permission::ViewQueue) },
+    Row { kind: Kind::Page, path: "/alerts/1", form: "", access: Access::Needs(Permission::ViewQueue) },
+    Row { kind: Kind::Page, path: "/incidents", form: "", access: Access::Needs(Permission::ViewIncidents) },
+    Row { kind: Kind::Page, path: "/containment", form: "", access: Access::Needs(Permission::ViewContainment) },
+    Row { kind: Kind::Page, path: "/dashboards", form: "", access: Access::Needs(Permission::ViewDashboards) },
+    Row { kind: Kind::Page, path: "/admin", form: "", access: Access::Needs(Permission::ManageUsers) },
+];
+
+#[test]
+fn the_table_covers_every_server_function() {
+    let registered: BTreeSet<String> =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
+    let listed: BTreeSet<String> =
+        ROWS.iter().filter(|r| matches!(r.kind, Kind::ServerFn)).map(|r| r.path.to_owned()).collect();
+    assert!(!registered.is_empty(), "server functions are registered");
+    let missing: Vec<_> = registered.difference(&listed).collect();
+    assert!(missing.is_empty(), "add these server functions to the matrix: {missing:?}");
+    let stale: Vec<_> = listed.difference(&registered).collect();
+    assert!(stale.is_empty(), "these rows name no server function: {stale:?}");
+}
+
+#[tokio::test]
+async fn every_role_against_every_endpoint() {
+    let app = TestApp::new().await;
+    let target = app.create_user("matrix-target", Role::Tier1).await;
+    app.create_user("matrix-signin", Role::Tier1).await;
+    for role in Role::ALL {
+        app.create_user(&format!("as-{role}"), role).await;
+    }
+    let counter = AtomicU32::new(0);
+    let mut failures = Vec::new();
+    for row in ROWS {
+        for caller in std::iter::once(None).chain(Role::ALL.map(Some)) {
+            let form = row
+                .form
+                .replace("{target}", &target.to_string())
+                .replace("{n}", &counter.fetch_add(1, Ordering::Relaxed).to_string());
+            // A fresh session per call: sign_out and password resets must not leak into others.
+            let cookie = match caller {
+                Some(role) => Some(app.sign_in(&format!("as-{role}")).await),
+                None => None,
+            };
+            let reply = match row.kind {
+                Kind::ServerFn | Kind::ServerFnLike => app.call(row.path, &form, cookie.as_deref()).await,
+                Kind::Page | Kind::Endpoint => app.page(row.path, cookie.as_deref()).await,
+                Kind::Stream => app.head_of(row.path, cookie.as_deref()).await,
+            };
+            let allowed = match (row.access, caller) {
+                (Access::Public, _) => true,
+                (_, None) | (Access::TokenOnly, _) => false,
+                (Access::SignedIn, Some(_)) => true,
+                (Access::Needs(permission), Some(role)) => role.can(permission),
+            };
+            let expected_refusal = match (row.kind, caller) {
+                (Kind::Page, None) => StatusCode::FOUND,
+                (_, None) => StatusCode::UNAUTHORIZED,
+                (_, Some(_)) => StatusCode::FORBIDDEN,
+            };
+            let ok = if allowed {
+                reply.status != StatusCode::UNAUTHORIZED
+                    && reply.status != StatusCode::FORBIDDEN
+                    && !reply.status.is_server_error()
+                    && !(matches!(row.kind, Kind::Page) && reply.header("location") == Some("/sign-in"))
+            } else {
+                reply.status == expected_refusal
+            };
+            if !ok {
+                let who = caller.map_or("anonymous".to_owned(), |r| r.to_string());
+                failures.push(format!(
+                    "{who} {} -> {} (allowed: {allowed}) {}",
+                    row.path,
+                    reply.status,
+                    reply.body.chars().take(160).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} unexpected outcomes:\n{}", failures.len(), failures.join("\n"));
+}
