@@ -131,7 +131,8 @@ impl ServeOptions {
         Ok(crate::syslog::SyslogOptions {
             udp: self.syslog_udp,
             tcp: self.syslog_tcp,
-            allow: crate::syslog::AllowList::new(&self.syslog_allow).map_err(|e| anyhow::anyhow!("--syslog-allow: {e}"))?,
+            allow: crate::syslog::AllowList::new(&self.syslog_allow)
+                .map_err(|e| anyhow::anyhow!("--syslog-allow: {e}"))?,
         })
     }
 

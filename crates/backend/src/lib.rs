@@ -36,7 +36,11 @@ impl Backend {
     }
 
     /// As [`Backend::new`], and starts the ingest writers (they stop when the last clone drops).
-    pub async fn with_ingest(pool: PgPool, settings: AuthSettings, ingest: IngestSettings) -> Result<Self, BackendError> {
+    pub async fn with_ingest(
+        pool: PgPool,
+        settings: AuthSettings,
+        ingest: IngestSettings,
+    ) -> Result<Self, BackendError> {
         let auth = auth::AuthContext::new(settings).await?;
         let ingest = ingest::IngestQueue::start(pool.clone(), ingest);
         Ok(Self { pool, auth: std::sync::Arc::new(auth), ingest: std::sync::Arc::new(ingest) })

@@ -44,7 +44,9 @@ pub async fn create(backend: &Backend, token: &TokenIdentity, alert: NewAlert) -
         return Ok(Created::Duplicate);
     }
     let row = alerts::find_alert(&backend.pool, first.alert_id).await?.ok_or(BackendError::NotFound("alert"))?;
-    TheHiveAlert::from_row(row).map(Created::New).ok_or_else(|| BackendError::Internal("stored without attributes".into()))
+    TheHiveAlert::from_row(row)
+        .map(Created::New)
+        .ok_or_else(|| BackendError::Internal("stored without attributes".into()))
 }
 
 pub async fn get(backend: &Backend, caller: Caller<'_>, alert_id: i64) -> Result<TheHiveAlert, BackendError> {
@@ -68,7 +70,12 @@ pub async fn query(backend: &Backend, caller: Caller<'_>, query: &Query) -> Resu
 }
 
 /// Applies a PATCH. Status changes move Riposte's own status too.
-pub async fn update(backend: &Backend, caller: Caller<'_>, alert_id: i64, patch: AlertPatch) -> Result<(), BackendError> {
+pub async fn update(
+    backend: &Backend,
+    caller: Caller<'_>,
+    alert_id: i64,
+    patch: AlertPatch,
+) -> Result<(), BackendError> {
     caller.require(Permission::TriageAlerts, TokenScope::Triage)?;
     let mut tx = backend.pool.begin().await?;
     let current = locked(&mut tx, alert_id).await?;
@@ -172,8 +179,7 @@ async fn record(
 ) -> Result<(), BackendError> {
     let (actor_user_id, actor) = caller.audit_identity();
     let subject = alert_id.to_string();
-    let entry =
-        AuditEntry { actor_user_id, actor: &actor, action, subject: Some(&subject), detail, client_addr: None };
+    let entry = AuditEntry { actor_user_id, actor: &actor, action, subject: Some(&subject), detail, client_addr: None };
     audit::append(conn, entry).await
 }
 

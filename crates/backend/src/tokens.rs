@@ -83,7 +83,8 @@ pub async fn create_token(
     if scopes.is_empty() {
         return Err(riposte_domain::ValidationError::new("scope", "give at least one scope").into());
     }
-    let secret = format!("{TOKEN_PREFIX}{}{}", crate::passwords::generate_password(), crate::passwords::generate_password());
+    let secret =
+        format!("{TOKEN_PREFIX}{}{}", crate::passwords::generate_password(), crate::passwords::generate_password());
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     let hash = hash_secret(&secret);
     let mut tx = backend.pool.begin().await?;

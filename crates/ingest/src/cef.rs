@@ -77,8 +77,8 @@ fn parse_extension(text: &str) -> BTreeMap<String, String> {
         match bytes[i] {
             b'\\' => i += 2,
             b'=' => {
-                let key_start =
-                    text[..i].rfind(|c: char| c.is_whitespace()).map(|p| p + 1).unwrap_or(0);
+                // Pairs are separated by ASCII spaces (so `p + 1` is a character boundary).
+                let key_start = text[..i].rfind(|c: char| c.is_ascii_whitespace()).map(|p| p + 1).unwrap_or(0);
                 let key = &text[key_start..i];
                 if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.[]-".contains(&b)) {
                     keys.push((key_start, i));
@@ -158,7 +158,11 @@ pub fn cef_alert(record: &CefRecord, raw: &str, source: &str, fallback_time_ms: 
         Some(id) => DedupKey::from_parts(&[("vendor", &record.vendor), ("product", &record.product), ("id", id)]),
         None => content_dedup_key(&[raw]),
     };
-    let title = if record.name.is_empty() { format!("{} signature {}", record.product, record.signature_id) } else { record.name.clone() };
+    let title = if record.name.is_empty() {
+        format!("{} signature {}", record.product, record.signature_id)
+    } else {
+        record.name.clone()
+    };
     let description = [
         Some(format!("{} {} (signature {})", record.vendor, record.product, record.signature_id)),
         ext("act").map(|a| format!("action: {a}")),

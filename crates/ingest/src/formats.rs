@@ -109,7 +109,8 @@ pub fn parse_syslog_message(message: &SyslogMessage, raw: &str, source: Option<&
     let body = message.message.as_str();
     let named = |f: Format| source.unwrap_or(f.default_source()).to_owned();
     let outcome = if body.contains("CEF:") {
-        cef::parse_cef(body).map(|record| batch.alerts.push(cef::cef_alert(&record, raw, &named(Format::Cef), message.time_ms)))
+        cef::parse_cef(body)
+            .map(|record| batch.alerts.push(cef::cef_alert(&record, raw, &named(Format::Cef), message.time_ms)))
     } else if panos::looks_like_panos(body) {
         panos_into(body, &named(Format::PanOs), batch)
     } else if fortigate::looks_like_fortigate(body) {
@@ -197,7 +198,9 @@ mod tests {
 
     #[test]
     fn syslog_content_picks_the_parser() {
-        let cef = one("<134>Nov 22 09:58:01 cp-mgmt CEF:0|Check Point|SmartDefense|R81|Port Scan|Port scan detected|7|src=203.0.113.7 dst=10.1.1.5");
+        let cef = one(
+            "<134>Nov 22 09:58:01 cp-mgmt CEF:0|Check Point|SmartDefense|R81|Port Scan|Port scan detected|7|src=203.0.113.7 dst=10.1.1.5",
+        );
         assert_eq!(cef.alerts[0].source, "cef");
         assert_eq!(cef.alerts[0].event_time_ms, Some(NOW - 119_000), "the header's time when CEF has no rt");
         let sshd = one("Nov 22 09:58:01 bastion sshd[812]: Failed password for root from 203.0.113.7 port 50522 ssh2");

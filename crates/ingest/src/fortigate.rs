@@ -146,7 +146,8 @@ pub fn parse_fortigate(message: &str, source: &str) -> Result<FortiGate, String>
         })));
     }
     let ip = |k: &str| get(k).and_then(|v| v.parse::<std::net::IpAddr>().ok()).map(|ip| ip.to_string());
-    let logon = kind == "event" && (get("action").is_some_and(|a| a.contains("login") || a == "tunnel-up" || a == "auth"));
+    let logon =
+        kind == "event" && (get("action").is_some_and(|a| a.contains("login") || a == "tunnel-up" || a == "auth"));
     let outcome = get("status").map(|s| match s {
         "success" | "succeeded" => "success".to_owned(),
         "failed" | "failure" | "denied" => "failure".to_owned(),
@@ -154,7 +155,13 @@ pub fn parse_fortigate(message: &str, source: &str) -> Result<FortiGate, String>
     });
     Ok(FortiGate::Context(Box::new(ContextEvent {
         source: source.to_owned(),
-        kind: if kind == "traffic" { "firewall_traffic".into() } else if logon { "logon".into() } else { format!("fortigate_{kind}") },
+        kind: if kind == "traffic" {
+            "firewall_traffic".into()
+        } else if logon {
+            "logon".into()
+        } else {
+            format!("fortigate_{kind}")
+        },
         event_time_ms: time_ms,
         flow_id: None,
         community_id: None,
@@ -193,12 +200,16 @@ mod tests {
         assert_eq!(alert.severity, Severity::Critical);
         assert_eq!(alert.event_time_ms, Some(1_795_341_481_123));
         assert!(alert.tags.contains(&"blocked".to_owned()));
-        assert!(alert.entities.iter().any(|e| e.kind == EntityKind::Url && e.value == "http://portal.example.com/login"));
+        assert!(
+            alert.entities.iter().any(|e| e.kind == EntityKind::Url && e.value == "http://portal.example.com/login")
+        );
     }
 
     #[test]
     fn failed_admin_logins_are_identity_context() {
-        let FortiGate::Context(event) = parse_fortigate(ADMIN_FAIL, "fortigate").expect("parses") else { panic!("ctx") };
+        let FortiGate::Context(event) = parse_fortigate(ADMIN_FAIL, "fortigate").expect("parses") else {
+            panic!("ctx")
+        };
         assert_eq!(event.kind, "logon");
         assert_eq!(event.outcome.as_deref(), Some("failure"));
         assert_eq!(event.user_name.as_deref(), Some("admin"));

@@ -20,7 +20,20 @@ pub fn looks_like_panos(message: &str) -> bool {
     let time = fields.next().unwrap_or_default();
     let _serial = fields.next();
     let kind = fields.next().unwrap_or_default();
-    time.len() == 19 && time.as_bytes().get(4) == Some(&b'/') && matches!(kind, "THREAT" | "TRAFFIC" | "SYSTEM" | "CONFIG" | "AUTHENTICATION" | "USERID" | "GLOBALPROTECT" | "HIPMATCH" | "DECRYPTION")
+    time.len() == 19
+        && time.as_bytes().get(4) == Some(&b'/')
+        && matches!(
+            kind,
+            "THREAT"
+                | "TRAFFIC"
+                | "SYSTEM"
+                | "CONFIG"
+                | "AUTHENTICATION"
+                | "USERID"
+                | "GLOBALPROTECT"
+                | "HIPMATCH"
+                | "DECRYPTION"
+        )
 }
 
 /// Splits one CSV line; quoted fields may hold commas and doubled quotes.
@@ -86,7 +99,10 @@ pub fn parse_panos(message: &str, source: &str) -> Result<PanOs, String> {
                 None => content_dedup_key(&[message]),
             };
             let mut tags = vec!["panos".to_owned(), subtype.to_owned()];
-            if matches!(action, "drop" | "reset-both" | "reset-client" | "reset-server" | "block-url" | "deny" | "block-ip") {
+            if matches!(
+                action,
+                "drop" | "reset-both" | "reset-client" | "reset-server" | "block-url" | "deny" | "block-ip"
+            ) {
                 tags.push("blocked".into());
             }
             Ok(PanOs::Threat(Box::new(NewAlert {
@@ -122,8 +138,14 @@ pub fn parse_panos(message: &str, source: &str) -> Result<PanOs, String> {
                 event_time_ms: time_ms,
                 flow_id: None,
                 community_id: None,
-                src_ip: field(7).filter(|_| traffic).and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).map(|ip| ip.to_string()),
-                dest_ip: field(8).filter(|_| traffic).and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).map(|ip| ip.to_string()),
+                src_ip: field(7)
+                    .filter(|_| traffic)
+                    .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+                    .map(|ip| ip.to_string()),
+                dest_ip: field(8)
+                    .filter(|_| traffic)
+                    .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+                    .map(|ip| ip.to_string()),
                 src_port: field(24).filter(|_| traffic).and_then(|p| p.parse().ok()),
                 dest_port: field(25).filter(|_| traffic).and_then(|p| p.parse().ok()),
                 proto: field(29).filter(|_| traffic).map(str::to_ascii_lowercase),

@@ -74,10 +74,34 @@ mod tests {
     #[test]
     fn logons_carry_user_address_and_outcome() {
         let cases = [
-            ("Failed password for root from 203.0.113.7 port 50522 ssh2", "failure", "root", "203.0.113.7", Some(50522)),
-            ("Failed password for invalid user admin from 203.0.113.7 port 50524 ssh2", "failure", "admin", "203.0.113.7", Some(50524)),
-            ("Accepted publickey for alice from 10.0.0.9 port 51000 ssh2: ED25519 SHA256:abc", "success", "alice", "10.0.0.9", Some(51000)),
-            ("Accepted password for bob from 2001:db8::7 port 40000 ssh2", "success", "bob", "2001:db8::7", Some(40000)),
+            (
+                "Failed password for root from 203.0.113.7 port 50522 ssh2",
+                "failure",
+                "root",
+                "203.0.113.7",
+                Some(50522),
+            ),
+            (
+                "Failed password for invalid user admin from 203.0.113.7 port 50524 ssh2",
+                "failure",
+                "admin",
+                "203.0.113.7",
+                Some(50524),
+            ),
+            (
+                "Accepted publickey for alice from 10.0.0.9 port 51000 ssh2: ED25519 SHA256:abc",
+                "success",
+                "alice",
+                "10.0.0.9",
+                Some(51000),
+            ),
+            (
+                "Accepted password for bob from 2001:db8::7 port 40000 ssh2",
+                "success",
+                "bob",
+                "2001:db8::7",
+                Some(40000),
+            ),
             ("Invalid user oracle from 198.51.100.3 port 34110", "failure", "oracle", "198.51.100.3", Some(34110)),
         ];
         for (line, outcome, user, ip, port) in cases {

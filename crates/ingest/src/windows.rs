@@ -31,17 +31,53 @@ struct ProcessRule {
 }
 
 const PROCESS_RULES: &[ProcessRule] = &[
-    ProcessRule { needles: &["powershell", " -enc"], title: "Encoded PowerShell command", technique: "T1059.001", severity: Severity::High },
-    ProcessRule { needles: &["mimikatz"], title: "Credential dumping tool run", technique: "T1003.001", severity: Severity::Critical },
-    ProcessRule { needles: &["sekurlsa::"], title: "Credential dumping tool run", technique: "T1003.001", severity: Severity::Critical },
-    ProcessRule { needles: &["procdump", "lsass"], title: "LSASS memory dumped", technique: "T1003.001", severity: Severity::Critical },
-    ProcessRule { needles: &["vssadmin", "delete", "shadows"], title: "Shadow copies deleted", technique: "T1490", severity: Severity::Critical },
-    ProcessRule { needles: &["wmic", "shadowcopy", "delete"], title: "Shadow copies deleted", technique: "T1490", severity: Severity::Critical },
-    ProcessRule { needles: &["certutil", "-urlcache"], title: "File downloaded with certutil", technique: "T1105", severity: Severity::High },
+    ProcessRule {
+        needles: &["powershell", " -enc"],
+        title: "Encoded PowerShell command",
+        technique: "T1059.001",
+        severity: Severity::High,
+    },
+    ProcessRule {
+        needles: &["mimikatz"],
+        title: "Credential dumping tool run",
+        technique: "T1003.001",
+        severity: Severity::Critical,
+    },
+    ProcessRule {
+        needles: &["sekurlsa::"],
+        title: "Credential dumping tool run",
+        technique: "T1003.001",
+        severity: Severity::Critical,
+    },
+    ProcessRule {
+        needles: &["procdump", "lsass"],
+        title: "LSASS memory dumped",
+        technique: "T1003.001",
+        severity: Severity::Critical,
+    },
+    ProcessRule {
+        needles: &["vssadmin", "delete", "shadows"],
+        title: "Shadow copies deleted",
+        technique: "T1490",
+        severity: Severity::Critical,
+    },
+    ProcessRule {
+        needles: &["wmic", "shadowcopy", "delete"],
+        title: "Shadow copies deleted",
+        technique: "T1490",
+        severity: Severity::Critical,
+    },
+    ProcessRule {
+        needles: &["certutil", "-urlcache"],
+        title: "File downloaded with certutil",
+        technique: "T1105",
+        severity: Severity::High,
+    },
 ];
 
 /// Service image paths that make an install look hostile rather than routine.
-const SUSPICIOUS_SERVICE_PATHS: &[&str] = &["powershell", "cmd.exe /c", "cmd /c", "%comspec%", "\\temp\\", "\\users\\public\\", "rundll32"];
+const SUSPICIOUS_SERVICE_PATHS: &[&str] =
+    &["powershell", "cmd.exe /c", "cmd /c", "%comspec%", "\\temp\\", "\\users\\public\\", "rundll32"];
 
 /// What one Windows event became.
 pub struct WindowsRecord {
@@ -55,7 +91,13 @@ pub fn parse_windows(raw: &str, source: &str) -> Result<WindowsRecord, String> {
     let object = value.as_object().ok_or("a Windows event must be a JSON object")?;
     let event = normalise(object)?;
     let text = |key: &str| {
-        event.data.get(key).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty() && *v != "-").map(str::to_owned)
+        event
+            .data
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && *v != "-")
+            .map(str::to_owned)
     };
     let ip = text("IpAddress").and_then(|a| a.parse::<std::net::IpAddr>().ok()).map(|a| a.to_string());
     let port = text("IpPort").and_then(|p| p.parse::<i32>().ok()).filter(|p| *p > 0);
@@ -102,8 +144,11 @@ pub fn parse_windows(raw: &str, source: &str) -> Result<WindowsRecord, String> {
             let name = text("ServiceName").unwrap_or_else(|| "(unnamed)".into());
             let image = text("ImagePath").or(text("ServiceFileName")).unwrap_or_default();
             let lower = image.to_ascii_lowercase();
-            let severity =
-                if SUSPICIOUS_SERVICE_PATHS.iter().any(|s| lower.contains(s)) { Severity::High } else { Severity::Medium };
+            let severity = if SUSPICIOUS_SERVICE_PATHS.iter().any(|s| lower.contains(s)) {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             Some((format!("Service installed: {name}"), "T1543.003", severity, Some(image.clone()), Some(image)))
         }
         _ => None,
@@ -116,8 +161,7 @@ pub fn parse_windows(raw: &str, source: &str) -> Result<WindowsRecord, String> {
             (EntityKind::Process, process.as_deref(), None),
             (EntityKind::Ip, ip.as_deref(), Some(EntityRole::Source)),
         ];
-        let mut entities: Vec<Entity> =
-            candidates.into_iter().filter_map(|(k, v, r)| Entity::new(k, v?, r)).collect();
+        let mut entities: Vec<Entity> = candidates.into_iter().filter_map(|(k, v, r)| Entity::new(k, v?, r)).collect();
         entities.sort();
         entities.dedup();
         NewAlert {
@@ -156,12 +200,21 @@ fn normalise(object: &Map<String, Value>) -> Result<WinEvent<'_>, String> {
         static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
         let data = winlog.get("event_data").and_then(Value::as_object).unwrap_or_else(|| EMPTY.get_or_init(Map::new));
         let time_ms = object.get("@timestamp").and_then(Value::as_str).and_then(|t| text_ms(t).ok());
-        let record = winlog.get("record_id").and_then(|r| r.as_u64().map(|n| n.to_string()).or(r.as_str().map(str::to_owned)));
-        return Ok(WinEvent { id: u32::try_from(id).map_err(|_| "event id out of range")?, computer, record, time_ms, data });
+        let record =
+            winlog.get("record_id").and_then(|r| r.as_u64().map(|n| n.to_string()).or(r.as_str().map(str::to_owned)));
+        return Ok(WinEvent {
+            id: u32::try_from(id).map_err(|_| "event id out of range")?,
+            computer,
+            record,
+            time_ms,
+            data,
+        });
     }
     // NXLog im_msvistalog with to_json(): event data at the top level.
-    let id = object.get("EventID").and_then(number).ok_or("neither winlog.event_id (Winlogbeat) nor EventID (NXLog)")?;
-    let computer = object.get("Hostname").or(object.get("Computer")).and_then(Value::as_str).map(str::to_ascii_lowercase);
+    let id =
+        object.get("EventID").and_then(number).ok_or("neither winlog.event_id (Winlogbeat) nor EventID (NXLog)")?;
+    let computer =
+        object.get("Hostname").or(object.get("Computer")).and_then(Value::as_str).map(str::to_ascii_lowercase);
     let time_ms = object.get("EventTime").and_then(Value::as_str).and_then(|t| {
         text_ms(t).ok().or_else(|| {
             let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
@@ -169,7 +222,13 @@ fn normalise(object: &Map<String, Value>) -> Result<WinEvent<'_>, String> {
         })
     });
     let record = object.get("RecordNumber").and_then(|r| r.as_u64().map(|n| n.to_string()));
-    Ok(WinEvent { id: u32::try_from(id).map_err(|_| "event id out of range")?, computer, record, time_ms, data: object })
+    Ok(WinEvent {
+        id: u32::try_from(id).map_err(|_| "event id out of range")?,
+        computer,
+        record,
+        time_ms,
+        data: object,
+    })
 }
 
 #[cfg(test)]
@@ -185,7 +244,10 @@ mod tests {
         let record = parse_windows(WINLOGBEAT_4625, "windows").expect("parses");
         assert!(record.alert.is_none());
         let c = record.context;
-        assert_eq!((c.kind.as_str(), c.outcome.as_deref(), c.user_name.as_deref()), ("logon", Some("failure"), Some("alice")));
+        assert_eq!(
+            (c.kind.as_str(), c.outcome.as_deref(), c.user_name.as_deref()),
+            ("logon", Some("failure"), Some("alice"))
+        );
         assert_eq!(c.src_ip.as_deref(), Some("203.0.113.7"));
         assert_eq!(c.host_name.as_deref(), Some("dc01.corp.example"));
         assert_eq!(c.event_time_ms, Some(1_795_341_432_345));

@@ -105,7 +105,8 @@ pub struct HecParams {
 
 static NEXT_ACK: AtomicU64 = AtomicU64::new(0);
 
-const READ: &str = "suricata*, _json, cef, pan:*, fortigate*, sshd, linux_secure, syslog, WinEventLog*, winlogbeat, nxlog";
+const READ: &str =
+    "suricata*, _json, cef, pan:*, fortigate*, sshd, linux_secure, syslog, WinEventLog*, winlogbeat, nxlog";
 
 /// `POST /services/collector/event` (and `/services/collector`).
 pub async fn event(
@@ -209,7 +210,12 @@ pub async fn raw(
     store(&backend, &token, batch, &headers).await
 }
 
-async fn store(backend: &Backend, token: &TokenIdentity, batch: Batch, headers: &HeaderMap) -> Result<HecReply, HecReply> {
+async fn store(
+    backend: &Backend,
+    token: &TokenIdentity,
+    batch: Batch,
+    headers: &HeaderMap,
+) -> Result<HecReply, HecReply> {
     let errors = batch.errors;
     riposte_backend::ingest::ingest_with_context(backend, token, batch.alerts, batch.context).await?;
     let mut reply = match errors.first() {

@@ -29,7 +29,9 @@ fn parse_network(text: &str) -> Result<(IpAddr, u8), String> {
     let addr = IpAddr::from_str(addr.trim()).map_err(|_| format!("{text:?} is not an address or network"))?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let bits = match bits {
-        Some(bits) => bits.trim().parse::<u8>().ok().filter(|b| *b <= max).ok_or(format!("{text:?}: bad prefix length"))?,
+        Some(bits) => {
+            bits.trim().parse::<u8>().ok().filter(|b| *b <= max).ok_or(format!("{text:?}: bad prefix length"))?
+        }
         None => max,
     };
     Ok((addr, bits))

@@ -28,7 +28,12 @@ pub fn start(backend: Backend) -> mpsc::Sender<Received> {
 
 /// Syslog has no token; records are filed under their format's source name.
 fn listener_identity() -> TokenIdentity {
-    TokenIdentity { token_id: 0, name: "syslog-listener".into(), source: "syslog".into(), scopes: vec!["ingest".into()] }
+    TokenIdentity {
+        token_id: 0,
+        name: "syslog-listener".into(),
+        source: "syslog".into(),
+        scopes: vec!["ingest".into()],
+    }
 }
 
 async fn run(backend: Backend, mut receiver: mpsc::Receiver<Received>) {
@@ -71,7 +76,10 @@ async fn write(backend: &Backend, identity: &TokenIdentity, messages: Vec<Receiv
         match riposte_backend::ingest::ingest_with_context(backend, identity, alerts.clone(), context.clone()).await {
             Ok(_) => return,
             Err(BackendError::Overloaded { .. } | BackendError::Database(_)) => {
-                tracing::warn!(retry_in_ms = delay.as_millis() as u64, "syslog batch waits: ingest is saturated or the database is away");
+                tracing::warn!(
+                    retry_in_ms = delay.as_millis() as u64,
+                    "syslog batch waits: ingest is saturated or the database is away"
+                );
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
             }

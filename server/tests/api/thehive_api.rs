@@ -60,7 +60,9 @@ async fn duplicates_and_bad_bodies_answer_as_thehive_does() {
     assert!(body(&again)["message"].as_str().unwrap_or_default().contains("already exist"), "{again:?}");
     assert_eq!(app.count("alert", "source = 'wazuh'").await, 1, "no duplicate stored");
 
-    let missing = app.authorized(Method::POST, "/api/v1/alert", r#"{"type":"t","source":"s","sourceRef":"1"}"#, Some(&bearer)).await;
+    let missing = app
+        .authorized(Method::POST, "/api/v1/alert", r#"{"type":"t","source":"s","sourceRef":"1"}"#, Some(&bearer))
+        .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(body(&missing)["type"], "AttributeCheckingError");
     assert!(body(&missing)["message"].as_str().unwrap_or_default().contains("title"), "{missing:?}");
@@ -69,11 +71,17 @@ async fn duplicates_and_bad_bodies_answer_as_thehive_does() {
     assert_eq!((broken.status, body(&broken)["type"].as_str()), (StatusCode::BAD_REQUEST, Some("BadRequestError")));
 
     let unknown = app.authorized(Method::POST, "/api/v1/alert", WAZUH, Some("Bearer rip_not_a_key")).await;
-    assert_eq!((unknown.status, body(&unknown)["type"].as_str()), (StatusCode::UNAUTHORIZED, Some("AuthenticationError")));
+    assert_eq!(
+        (unknown.status, body(&unknown)["type"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("AuthenticationError"))
+    );
     let none = app.authorized(Method::GET, "/api/v1/alert/~1", "", None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
     let missing_alert = app.authorized(Method::GET, "/api/v1/alert/~999999", "", Some(&bearer)).await;
-    assert_eq!((missing_alert.status, body(&missing_alert)["type"].as_str()), (StatusCode::NOT_FOUND, Some("NotFoundError")));
+    assert_eq!(
+        (missing_alert.status, body(&missing_alert)["type"].as_str()),
+        (StatusCode::NOT_FOUND, Some("NotFoundError"))
+    );
 }
 
 #[tokio::test]
@@ -92,12 +100,17 @@ async fn v0_artifacts_basic_auth_and_status() {
 
     // A person's own name and password work too, with their role's permissions.
     app.create_user("tess", Role::Tier1).await;
-    let as_user = app.authorized(Method::GET, &format!("/api/v1/alert/~{id}"), "", Some(&basic("tess", support::PASSWORD))).await;
+    let as_user =
+        app.authorized(Method::GET, &format!("/api/v1/alert/~{id}"), "", Some(&basic("tess", support::PASSWORD))).await;
     assert_eq!(as_user.status, StatusCode::OK, "{as_user:?}");
     let wrong = app.authorized(Method::GET, &format!("/api/v1/alert/~{id}"), "", Some(&basic("tess", "nope"))).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let user_creates = app.authorized(Method::POST, "/api/v1/alert", WAZUH, Some(&basic("tess", support::PASSWORD))).await;
-    assert_eq!((user_creates.status, body(&user_creates)["type"].as_str()), (StatusCode::FORBIDDEN, Some("AuthorizationError")));
+    let user_creates =
+        app.authorized(Method::POST, "/api/v1/alert", WAZUH, Some(&basic("tess", support::PASSWORD))).await;
+    assert_eq!(
+        (user_creates.status, body(&user_creates)["type"].as_str()),
+        (StatusCode::FORBIDDEN, Some("AuthorizationError"))
+    );
 
     let status = app.authorized(Method::GET, "/api/status", "", None).await;
     assert_eq!(status.status, StatusCode::OK);
@@ -115,16 +128,31 @@ async fn patch_observables_delete_and_query() {
         ids.push(body(&reply)["_id"].as_str().expect("id").to_owned());
     }
     let patched = app
-        .authorized(Method::PATCH, &format!("/api/v1/alert/{}", ids[0]), r#"{"status":"Ignored","tlp":3,"title":"renamed"}"#, Some(&bearer))
+        .authorized(
+            Method::PATCH,
+            &format!("/api/v1/alert/{}", ids[0]),
+            r#"{"status":"Ignored","tlp":3,"title":"renamed"}"#,
+            Some(&bearer),
+        )
         .await;
     assert_eq!(patched.status, StatusCode::NO_CONTENT, "{patched:?}");
     let after = body(&app.authorized(Method::GET, &format!("/api/v1/alert/{}", ids[0]), "", Some(&bearer)).await);
-    assert_eq!((after["status"].as_str(), after["tlp"].as_i64(), after["title"].as_str()), (Some("Ignored"), Some(3), Some("renamed")));
-    let refused = app.authorized(Method::PATCH, &format!("/api/v1/alert/{}", ids[0]), r#"{"sourceRef":"x"}"#, Some(&bearer)).await;
+    assert_eq!(
+        (after["status"].as_str(), after["tlp"].as_i64(), after["title"].as_str()),
+        (Some("Ignored"), Some(3), Some("renamed"))
+    );
+    let refused = app
+        .authorized(Method::PATCH, &format!("/api/v1/alert/{}", ids[0]), r#"{"sourceRef":"x"}"#, Some(&bearer))
+        .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 
     let added = app
-        .authorized(Method::POST, &format!("/api/v1/alert/{}/observable", ids[1]), r#"{"dataType":"ip","data":["198.51.100.1","198.51.100.2"]}"#, Some(&bearer))
+        .authorized(
+            Method::POST,
+            &format!("/api/v1/alert/{}/observable", ids[1]),
+            r#"{"dataType":"ip","data":["198.51.100.1","198.51.100.2"]}"#,
+            Some(&bearer),
+        )
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
     assert_eq!(body(&added).as_array().map(Vec::len), Some(2));
@@ -137,7 +165,8 @@ async fn patch_observables_delete_and_query() {
     let listed = body(&app.authorized(Method::POST, "/api/v1/query", &query.to_string(), Some(&bearer)).await);
     let titles: Vec<&str> = listed.as_array().expect("array").iter().filter_map(|a| a["title"].as_str()).collect();
     assert_eq!(titles, vec!["notable 2", "notable 3"]);
-    let count = json!({"query":[{"_name":"listAlert"},{"_name":"filter","_field":"status","_value":"New"},{"_name":"count"}]});
+    let count =
+        json!({"query":[{"_name":"listAlert"},{"_name":"filter","_field":"status","_value":"New"},{"_name":"count"}]});
     assert_eq!(body(&app.authorized(Method::POST, "/api/v1/query", &count.to_string(), Some(&bearer)).await), json!(2));
     let bad = json!({"query":[{"_name":"listAlert"},{"_name":"filter","_eq":{"_field":"colour","_value":1}}]});
     let bad = app.authorized(Method::POST, "/api/v1/query", &bad.to_string(), Some(&bearer)).await;
@@ -146,7 +175,10 @@ async fn patch_observables_delete_and_query() {
 
     let deleted = app.authorized(Method::DELETE, &format!("/api/v1/alert/{}", ids[2]), "", Some(&bearer)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.authorized(Method::GET, &format!("/api/v1/alert/{}", ids[2]), "", Some(&bearer)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.authorized(Method::GET, &format!("/api/v1/alert/{}", ids[2]), "", Some(&bearer)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let kept = body(&app.authorized(Method::GET, &format!("/api/v1/alerts/{}", &ids[2][1..]), "", Some(&bearer)).await);
     assert_eq!(kept["status"], "dismissed", "deleted for TheHive clients, kept (dismissed) in Riposte");
     assert_eq!(app.count("audit_record", "action like 'thehive_%'").await, 3, "each change audited");

@@ -92,11 +92,13 @@ pub async fn insert_alerts(conn: &mut PgConnection, alerts: &[&NewAlert]) -> Res
             Some(id) => id,
             // Committed by a concurrent transaction after this statement's snapshot was
             // taken: `on conflict` saw it, the join could not. A new statement sees it.
-            None => sqlx::query_scalar("select alert_id from alert where source = $1 and dedup_key = $2")
-                .bind(&alert.source)
-                .bind(&alert.dedup_key.0)
-                .fetch_one(&mut *conn)
-                .await?,
+            None => {
+                sqlx::query_scalar("select alert_id from alert where source = $1 and dedup_key = $2")
+                    .bind(&alert.source)
+                    .bind(&alert.dedup_key.0)
+                    .fetch_one(&mut *conn)
+                    .await?
+            }
         };
         stored.push(Stored { alert_id, created });
     }

@@ -9,8 +9,7 @@ use super::alerts::{AlertRow, COLUMNS};
 use crate::BackendError;
 
 /// Alerts created through TheHive's API and not deleted through it.
-const VISIBLE: &str =
-    "unmapped ? 'thehive' and not coalesce((unmapped -> 'thehive' ->> 'deleted')::boolean, false)";
+const VISIBLE: &str = "unmapped ? 'thehive' and not coalesce((unmapped -> 'thehive' ->> 'deleted')::boolean, false)";
 
 /// One page of alerts matching the query, in its order.
 pub async fn list(db: impl PgExecutor<'_>, query: &Query) -> Result<Vec<AlertRow>, BackendError> {
@@ -220,8 +219,8 @@ fn push_value(sql: &mut QueryBuilder<'_, Postgres>, kind: Kind, value: &Value, f
         }
         Kind::Status => {
             let name = text(value, field)?;
-            let status =
-                status_from_thehive(&name).ok_or(format!("status {name:?} is not New, InProgress, Imported or Ignored"))?;
+            let status = status_from_thehive(&name)
+                .ok_or(format!("status {name:?} is not New, InProgress, Imported or Ignored"))?;
             sql.push_bind(status);
         }
         Kind::Time => {

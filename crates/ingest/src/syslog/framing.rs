@@ -101,7 +101,8 @@ impl Framer {
     /// What is left when the peer closes: a last line without its newline.
     pub fn finish(&mut self) -> Option<Frame> {
         let rest = std::mem::take(&mut self.buffer);
-        (!rest.is_empty() && !self.discarding && !rest.iter().all(u8::is_ascii_whitespace)).then(|| Frame::Message(rest))
+        (!rest.is_empty() && !self.discarding && !rest.iter().all(u8::is_ascii_whitespace))
+            .then(|| Frame::Message(rest))
     }
 }
 

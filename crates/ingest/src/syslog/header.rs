@@ -161,12 +161,16 @@ mod tests {
 
     #[test]
     fn rfc3164_with_and_without_tag() {
-        let m = parse_header("<38>Nov 22 09:58:01 bastion sshd[812]: Accepted publickey for alice from 10.0.0.9 port 51000 ssh2", NOW)
-            .expect("parses");
+        let m = parse_header(
+            "<38>Nov 22 09:58:01 bastion sshd[812]: Accepted publickey for alice from 10.0.0.9 port 51000 ssh2",
+            NOW,
+        )
+        .expect("parses");
         assert_eq!(m.app_name.as_deref(), Some("sshd"));
         assert_eq!(m.proc_id.as_deref(), Some("812"));
         assert_eq!(m.time_ms, Some(NOW - 119_000));
-        let m = parse_header("<14>Nov 22 09:58:01 PA-220 1,2026/11/22 09:58:01,012801096514,THREAT,vulnerability", NOW).expect("parses");
+        let m = parse_header("<14>Nov 22 09:58:01 PA-220 1,2026/11/22 09:58:01,012801096514,THREAT,vulnerability", NOW)
+            .expect("parses");
         assert_eq!(m.hostname.as_deref(), Some("PA-220"));
         assert_eq!(m.app_name, None);
         assert!(m.message.starts_with("1,2026/11/22"));

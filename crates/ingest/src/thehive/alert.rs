@@ -130,8 +130,7 @@ struct AlertIn {
 /// Parses one alert body sent with a token attributed to `token_source`.
 pub fn parse_alert(body: &[u8], token_source: &str) -> Result<NewAlert, InputError> {
     let text = std::str::from_utf8(body).map_err(|e| InputError::BadRequest(format!("the body is not UTF-8: {e}")))?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| InputError::BadRequest(format!("Invalid Json: {e}")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| InputError::BadRequest(format!("Invalid Json: {e}")))?;
     if !value.is_object() {
         return Err(InputError::BadRequest("an alert must be a JSON object".into()));
     }
@@ -170,7 +169,9 @@ pub fn parse_alert(body: &[u8], token_source: &str) -> Result<NewAlert, InputErr
             InputError::Attribute(format!("Invalid attribute alert.date: {n} is not epoch milliseconds"))
         })?),
         Some(other) => {
-            return Err(InputError::Attribute(format!("Invalid attribute alert.date: {other} is not epoch milliseconds")));
+            return Err(InputError::Attribute(format!(
+                "Invalid attribute alert.date: {other} is not epoch milliseconds"
+            )));
         }
     };
     let mut observables = parse_observables(&input.observables, "observables").map_err(InputError::Attribute)?;

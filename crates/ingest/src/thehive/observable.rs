@@ -106,7 +106,10 @@ pub fn observable_entities(observables: &[Observable]) -> Vec<Entity> {
         .iter()
         .filter_map(|o| {
             let kind = match o.data_type.as_str() {
-                "ip" => return Entity::new(EntityKind::Ip, &o.data, None).or_else(|| Entity::new(EntityKind::Cidr, &o.data, None)),
+                "ip" => {
+                    return Entity::new(EntityKind::Ip, &o.data, None)
+                        .or_else(|| Entity::new(EntityKind::Cidr, &o.data, None));
+                }
                 "domain" => EntityKind::Domain,
                 "fqdn" | "hostname" => EntityKind::Host,
                 "url" => EntityKind::Url,
@@ -150,7 +153,8 @@ mod tests {
         assert_eq!(err, "artifacts[0]: dataType is required");
         let err = parse_observables(&[json!({"dataType":"ip","data":{}})], "observables").expect_err("object");
         assert!(err.contains("data must be text"), "{err}");
-        let err = parse_observables(&[json!({"dataType":"ip","data":"1.2.3.4","tlp":9})], "observables").expect_err("tlp");
+        let err =
+            parse_observables(&[json!({"dataType":"ip","data":"1.2.3.4","tlp":9})], "observables").expect_err("tlp");
         assert!(err.contains("0 to 4"), "{err}");
     }
 }

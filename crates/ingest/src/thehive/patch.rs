@@ -30,7 +30,8 @@ pub fn parse_patch(body: &[u8]) -> Result<AlertPatch, InputError> {
     };
     let mut patch = AlertPatch::default();
     for (name, value) in fields {
-        let wrong = |expected: &str| InputError::Attribute(format!("Invalid attribute alert.{name}: expected {expected}"));
+        let wrong =
+            |expected: &str| InputError::Attribute(format!("Invalid attribute alert.{name}: expected {expected}"));
         match name.as_str() {
             "title" => {
                 let title = value.as_str().map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| wrong("text"))?;
@@ -90,8 +91,9 @@ mod tests {
 
     #[test]
     fn changes_are_checked_and_named() {
-        let patch = parse_patch(br#"{"title":"new","severity":4,"tags":["a"],"status":"Ignored","tlp":3,"assignee":null}"#)
-            .expect("valid");
+        let patch =
+            parse_patch(br#"{"title":"new","severity":4,"tags":["a"],"status":"Ignored","tlp":3,"assignee":null}"#)
+                .expect("valid");
         assert_eq!(patch.title.as_deref(), Some("new"));
         assert_eq!(patch.severity, Some(Severity::Critical));
         assert_eq!(patch.status.as_deref(), Some("Ignored"));

@@ -113,7 +113,8 @@ pub fn parse_query(body: &Value) -> Result<Query, String> {
             Some("filter") => filters.push(parse_filter_object(object, true)?),
             Some("sort") => query.sort.extend(parse_sort(object)?),
             Some("page") => {
-                let bound = |name| object.get(name).map(|v| v.as_u64().ok_or(format!("page.{name} must be a whole number")));
+                let bound =
+                    |name| object.get(name).map(|v| v.as_u64().ok_or(format!("page.{name} must be a whole number")));
                 query.from = bound("from").transpose()?.unwrap_or(0);
                 query.to = bound("to").transpose()?.unwrap_or(query.from + 10);
                 if query.to < query.from {
@@ -177,7 +178,12 @@ fn parse_filter_inner(object: &Map<String, Value>, depth: usize) -> Result<Filte
     let (operator, operand) = match object.len() {
         1 => object.iter().next().ok_or("an empty filter")?,
         0 => return Err("an empty filter".into()),
-        _ => return Err(format!("a filter takes one operator, found {}", object.keys().cloned().collect::<Vec<_>>().join(", "))),
+        _ => {
+            return Err(format!(
+                "a filter takes one operator, found {}",
+                object.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
     };
     let nested = |operand: &Value| -> Result<Vec<Filter>, String> {
         operand
@@ -187,8 +193,11 @@ fn parse_filter_inner(object: &Map<String, Value>, depth: usize) -> Result<Filte
             .map(|f| parse_filter(f, depth + 1))
             .collect()
     };
-    let operand_object =
-        || operand.as_object().ok_or_else(|| format!("{operator} takes an object like {{\"_field\": ..., \"_value\": ...}}"));
+    let operand_object = || {
+        operand
+            .as_object()
+            .ok_or_else(|| format!("{operator} takes an object like {{\"_field\": ..., \"_value\": ...}}"))
+    };
     Ok(match operator.as_str() {
         "_and" => Filter::And(nested(operand)?),
         "_or" => Filter::Or(nested(operand)?),
@@ -280,12 +289,16 @@ mod tests {
         assert!(bad(json!({"query": [{"_name": "listCase"}]})).contains("listAlert"));
         assert!(bad(json!({"query": [{"_name": "listAlert"}, {"_name": "filter", "_eq": {"_field": "colour", "_value": 1}}]})).contains("colour"));
         assert!(bad(json!({"query": [{"_name": "listAlert"}, {"_name": "filter", "_regex": {}}]})).contains("_regex"));
-        assert!(bad(json!({"query": [{"_name": "listAlert"}, {"_name": "page", "from": 5, "to": 1}]})).contains("before"));
+        assert!(
+            bad(json!({"query": [{"_name": "listAlert"}, {"_name": "page", "from": 5, "to": 1}]})).contains("before")
+        );
         let mut deep = json!({"_eq": {"_field": "title", "_value": "x"}});
         for _ in 0..40 {
             deep = json!({"_not": deep});
         }
-        assert!(bad(json!({"query": [{"_name": "listAlert"}, {"_name": "filter", "_and": [deep]}]})).contains("deeply"));
+        assert!(
+            bad(json!({"query": [{"_name": "listAlert"}, {"_name": "filter", "_and": [deep]}]})).contains("deeply")
+        );
     }
 
     #[test]

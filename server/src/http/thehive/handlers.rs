@@ -159,4 +159,3 @@ fn not_found_as<T>(id: &str, result: Result<T, riposte_backend::BackendError>) -
         other => Ok(other?),
     }
 }
-
