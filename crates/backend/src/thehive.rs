@@ -32,7 +32,7 @@ impl TheHiveAlert {
 }
 
 pub enum Created {
-    New(TheHiveAlert),
+    New(Box<TheHiveAlert>),
     /// An alert with the same `(type, source, sourceRef)` exists (TheHive: 400 CreateError).
     Duplicate,
 }
@@ -45,7 +45,7 @@ pub async fn create(backend: &Backend, token: &TokenIdentity, alert: NewAlert) -
     }
     let row = alerts::find_alert(&backend.pool, first.alert_id).await?.ok_or(BackendError::NotFound("alert"))?;
     TheHiveAlert::from_row(row)
-        .map(Created::New)
+        .map(|a| Created::New(Box::new(a)))
         .ok_or_else(|| BackendError::Internal("stored without attributes".into()))
 }
 

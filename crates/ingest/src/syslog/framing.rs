@@ -102,7 +102,7 @@ impl Framer {
     pub fn finish(&mut self) -> Option<Frame> {
         let rest = std::mem::take(&mut self.buffer);
         (!rest.is_empty() && !self.discarding && !rest.iter().all(u8::is_ascii_whitespace))
-            .then(|| Frame::Message(rest))
+            .then_some(Frame::Message(rest))
     }
 }
 
