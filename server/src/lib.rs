@@ -2,6 +2,7 @@
 //! router with its middleware, and the command-line tools.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod database;
 pub mod http;

@@ -32,6 +32,21 @@ pub enum BackendError {
 }
 
 impl BackendError {
+    /// For errors that pass if the caller waits (throttling, a full ingest queue, a saturated
+    /// pool): how long to wait, and what to tell the client. Every API answers these with 429
+    /// and `Retry-After`, never a 5xx.
+    pub fn retry(&self) -> Option<(Duration, String)> {
+        match self {
+            BackendError::RateLimited { retry_after } | BackendError::Overloaded { retry_after } => {
+                Some((*retry_after, self.to_string()))
+            }
+            BackendError::Database(sqlx::Error::PoolTimedOut) => {
+                Some((Duration::from_secs(1), "the database is saturated; retry shortly".into()))
+            }
+            _ => None,
+        }
+    }
+
     /// Maps a named unique constraint to the field error a form can show.
     pub(crate) fn from_constraint(err: sqlx::Error, constraint: &str, field: &str, message: &str) -> Self {
         match &err {

@@ -5,7 +5,9 @@
 use riposte_domain::Permission;
 use riposte_domain::alert::NewAlert;
 use riposte_ingest::thehive::query::Query;
-use riposte_ingest::thehive::{AlertPatch, Observable, TheHiveAttributes, observable_entities, unmapped_of};
+use riposte_ingest::thehive::{
+    AlertPatch, Observable, TheHiveAttributes, observable_entities, status_from_thehive, unmapped_of,
+};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
@@ -13,7 +15,7 @@ use crate::caller::Caller;
 use crate::ingest::ingest_alerts;
 use crate::store::alerts::{self, AlertRow};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::thehive::{self, status_from_thehive};
+use crate::store::thehive;
 use crate::tokens::{TokenIdentity, TokenScope};
 use crate::{Backend, BackendError};
 

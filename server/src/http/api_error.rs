@@ -45,18 +45,17 @@ impl IntoResponse for ApiError {
 impl From<BackendError> for ApiError {
     fn from(err: BackendError) -> Self {
         use BackendError as B;
+        if let Some((retry_after, message)) = err.retry() {
+            let mut refusal = ApiError::overloaded(retry_after, message);
+            if matches!(err, B::RateLimited { .. }) {
+                refusal.code = "rate_limited";
+            }
+            return refusal;
+        }
         let (status, code) = match &err {
             B::Validation(_) => (StatusCode::BAD_REQUEST, "invalid"),
             B::InvalidCredentials | B::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            B::RateLimited { retry_after } => {
-                let mut limited = ApiError::overloaded(*retry_after, err.to_string());
-                limited.code = "rate_limited";
-                return limited;
-            }
-            B::Overloaded { retry_after } => return ApiError::overloaded(*retry_after, err.to_string()),
-            B::Database(sqlx::Error::PoolTimedOut) => {
-                return ApiError::overloaded(Duration::from_secs(1), "the database is saturated; retry shortly");
-            }
+            B::RateLimited { .. } | B::Overloaded { .. } => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
             B::Forbidden(_) | B::TokenScope(_) => (StatusCode::FORBIDDEN, "forbidden"),
             B::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             B::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -12,7 +12,6 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use riposte_backend::tokens::{TokenIdentity, TokenScope, authenticate_token};
 use riposte_backend::{Backend, BackendError};
 use riposte_ingest::Batch;
@@ -20,6 +19,9 @@ use riposte_ingest::formats::{Format, parse_record};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+
+use super::basic_auth::basic_credentials;
+use crate::clock::now_ms;
 
 /// A HEC reply; errors use Splunk's codes.
 pub struct HecReply {
@@ -47,7 +49,7 @@ impl IntoResponse for HecReply {
 impl From<BackendError> for HecReply {
     fn from(err: BackendError) -> Self {
         match err {
-            BackendError::Overloaded { .. } | BackendError::Database(sqlx::Error::PoolTimedOut) => {
+            _ if err.retry().is_some() => {
                 // Splunk says 503 here; Riposte never answers overload with a 5xx, which
                 // clients retry blindly, so 429 with Retry-After (Splunk clients retry it too).
                 let mut reply = HecReply::new(StatusCode::TOO_MANY_REQUESTS, 9, "Server is busy");
@@ -83,10 +85,8 @@ where
         let text = value.to_str().unwrap_or_default();
         let secret = if let Some(token) = text.strip_prefix("Splunk ") {
             token.trim().to_owned()
-        } else if let Some(encoded) = text.strip_prefix("Basic ") {
-            let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).unwrap_or_default();
-            let decoded = String::from_utf8(decoded).unwrap_or_default();
-            decoded.split_once(':').map(|(_, password)| password.to_owned()).unwrap_or_default()
+        } else if let Some((_, password)) = basic_credentials(text) {
+            password
         } else {
             return Err(HecReply::new(StatusCode::UNAUTHORIZED, 3, "Invalid authorization"));
         };
@@ -251,8 +251,4 @@ pub struct AckRequest {
 pub async fn ack(_token: HecToken, Json(request): Json<AckRequest>) -> Json<Value> {
     let acks: serde_json::Map<String, Value> = request.acks.iter().map(|id| (id.to_string(), json!(true))).collect();
     Json(json!({ "acks": acks }))
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }

@@ -58,7 +58,7 @@ async fn run(backend: Backend, mut receiver: mpsc::Receiver<Received>) {
 }
 
 async fn write(backend: &Backend, identity: &TokenIdentity, messages: Vec<Received>) {
-    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let now_ms = crate::clock::now_ms();
     let mut batch = Batch::default();
     for (index, message) in messages.iter().enumerate() {
         match parse_header(&message.text, now_ms) {

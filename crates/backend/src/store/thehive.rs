@@ -2,6 +2,7 @@
 //! becomes one parameterised statement (values are always bound, never spliced).
 
 use riposte_ingest::thehive::query::{Comparison, Direction, Field, Filter, Query};
+use riposte_ingest::thehive::status_from_thehive;
 use serde_json::Value;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
@@ -83,17 +84,6 @@ fn sort_expression(field: Field) -> Result<&'static str, BackendError> {
         (_, Kind::Tags) => Err(invalid("alerts cannot be sorted by tags".into())),
         (expression, _) => Ok(expression),
     }
-}
-
-/// TheHive's alert status names and Riposte's statuses.
-pub fn status_from_thehive(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "New" => "new",
-        "InProgress" | "Updated" => "acknowledged",
-        "Imported" => "in_incident",
-        "Ignored" => "dismissed",
-        _ => return None,
-    })
 }
 
 fn push_filter(sql: &mut QueryBuilder<'_, Postgres>, filter: &Filter) -> Result<(), String> {

@@ -13,4 +13,4 @@ pub mod query;
 
 pub use alert::{InputError, Procedure, TheHiveAttributes, dedup_key, parse_alert, thehive_severity, unmapped_of};
 pub use observable::{Observable, observable_entities, parse_observables};
-pub use patch::{AlertPatch, parse_patch};
+pub use patch::{AlertPatch, parse_patch, status_from_thehive};

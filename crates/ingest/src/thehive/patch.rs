@@ -20,6 +20,17 @@ pub struct AlertPatch {
     pub attributes: Map<String, Value>,
 }
 
+/// TheHive's alert status names and the Riposte statuses they mean.
+pub fn status_from_thehive(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "New" => "new",
+        "InProgress" | "Updated" => "acknowledged",
+        "Imported" => "in_incident",
+        "Ignored" => "dismissed",
+        _ => return None,
+    })
+}
+
 const ATTRIBUTES: [&str; 8] = ["tlp", "pap", "follow", "flag", "summary", "assignee", "externalLink", "customFields"];
 
 pub fn parse_patch(body: &[u8]) -> Result<AlertPatch, InputError> {
@@ -49,7 +60,7 @@ pub fn parse_patch(body: &[u8]) -> Result<AlertPatch, InputError> {
             }
             "status" | "stage" => {
                 let status = value.as_str().ok_or_else(|| wrong("a status name"))?;
-                if !matches!(status, "New" | "InProgress" | "Updated" | "Imported" | "Ignored") {
+                if status_from_thehive(status).is_none() {
                     return Err(wrong("New, InProgress, Imported or Ignored"));
                 }
                 patch.status = Some(status.to_owned());

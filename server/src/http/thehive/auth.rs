@@ -5,14 +5,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use riposte_backend::auth::sign_in;
 use riposte_backend::caller::Caller;
 use riposte_backend::tokens::{TokenIdentity, authenticate_token};
 use riposte_backend::{Backend, CurrentUser};
 
 use super::error::TheHiveError;
+use crate::http::basic_auth::basic_credentials;
 use app::ClientAddr;
 
 pub enum TheHiveCaller {
@@ -41,15 +40,12 @@ where
         if let Some(key) = header.strip_prefix("Bearer ") {
             return token(&backend, key.trim()).await;
         }
-        let Some(encoded) = header.strip_prefix("Basic ") else { return Err(TheHiveError::authentication()) };
-        let decoded = STANDARD.decode(encoded.trim()).map_err(|_| TheHiveError::authentication())?;
-        let decoded = String::from_utf8(decoded).map_err(|_| TheHiveError::authentication())?;
-        let (username, password) = decoded.split_once(':').ok_or_else(TheHiveError::authentication)?;
+        let (username, password) = basic_credentials(header).ok_or_else(TheHiveError::authentication)?;
         if password.starts_with(riposte_backend::tokens::TOKEN_PREFIX) {
-            return token(&backend, password).await;
+            return token(&backend, &password).await;
         }
         let client_addr = parts.extensions.get::<ClientAddr>().map(|a| a.0.clone()).unwrap_or_default();
-        match sign_in(&backend, username, password.to_owned(), &client_addr).await {
+        match sign_in(&backend, &username, password, &client_addr).await {
             Ok((user, _)) => Ok(TheHiveCaller::User(user)),
             Err(err @ riposte_backend::BackendError::RateLimited { .. }) => Err(err.into()),
             Err(_) => Err(TheHiveError::authentication()),

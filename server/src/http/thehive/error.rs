@@ -46,14 +46,14 @@ impl From<InputError> for TheHiveError {
 impl From<BackendError> for TheHiveError {
     fn from(err: BackendError) -> Self {
         use BackendError as B;
+        if let Some((retry_after, message)) = err.retry() {
+            return TheHiveError::overloaded(retry_after, message);
+        }
         match &err {
             B::Validation(v) => TheHiveError::new(StatusCode::BAD_REQUEST, "BadRequestError", v.to_string()),
             B::InvalidCredentials | B::Unauthenticated => TheHiveError::authentication(),
-            B::RateLimited { retry_after } | B::Overloaded { retry_after } => {
-                TheHiveError::overloaded(*retry_after, err.to_string())
-            }
-            B::Database(sqlx::Error::PoolTimedOut) => {
-                TheHiveError::overloaded(Duration::from_secs(1), "the database is saturated; retry shortly".into())
+            B::RateLimited { .. } | B::Overloaded { .. } => {
+                TheHiveError::overloaded(Duration::from_secs(1), err.to_string())
             }
             B::Forbidden(_) | B::TokenScope(_) => {
                 TheHiveError::new(StatusCode::FORBIDDEN, "AuthorizationError", err.to_string())

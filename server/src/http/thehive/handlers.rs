@@ -132,7 +132,7 @@ pub async fn add_observables(
     let alert = alert_id(&id)?;
     let (all, first_new) =
         not_found_as(&id, thehive::add_observables(&backend, caller.as_caller(), alert, observables).await)?;
-    let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let now = crate::clock::now_ms();
     let created: Vec<Value> =
         all.iter().enumerate().skip(first_new).map(|(n, o)| observable_v1(alert, n, o, now)).collect();
     Ok((StatusCode::CREATED, Json(Value::Array(created))))

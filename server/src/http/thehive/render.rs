@@ -5,14 +5,11 @@ use riposte_backend::thehive::TheHiveAlert;
 use riposte_domain::alert::Severity;
 use riposte_ingest::thehive::{Observable, thehive_severity};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
+
+use crate::clock::epoch_ms as ms;
 
 pub fn thehive_id(alert_id: i64) -> String {
     format!("~{alert_id}")
-}
-
-fn ms(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 fn severity_label(level: i64) -> &'static str {
