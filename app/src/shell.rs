@@ -8,8 +8,8 @@ use leptos_router::{SsrMode, path};
 use crate::components::app_layout::AppLayout;
 use crate::pages::{
     admin_page::AdminPage, alert_page::AlertPage, containment_page::ContainmentPage, dashboards_page::DashboardsPage,
-    home_page::HomePage, incidents_page::IncidentsPage, not_found_page::NotFoundPage, queue_page::QueuePage,
-    sign_in_page::SignInPage,
+    home_page::HomePage, incidents_page::IncidentsPage, ingest_admin_page::IngestAdminPage,
+    not_found_page::NotFoundPage, queue_page::QueuePage, sign_in_page::SignInPage,
 };
 
 /// The full document rendered on the server around [`App`].
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/containment") ssr=SsrMode::Async view=ContainmentPage/>
                     <Route path=path!("/dashboards") ssr=SsrMode::Async view=DashboardsPage/>
                     <Route path=path!("/admin") ssr=SsrMode::Async view=AdminPage/>
+                    <Route path=path!("/admin/ingest") ssr=SsrMode::Async view=IngestAdminPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,4 +1,5 @@
 // Shared steps: signing in the way a person does, in either project.
+import { execFileSync } from "node:child_process";
 import { test as base, expect, type Page, type TestInfo } from "@playwright/test";
 
 /** Collects script errors (hydration mismatches, panics) so a test fails on any of them. */
@@ -44,4 +45,14 @@ export async function signIn(page: Page, info: TestInfo, username: string, passw
 
 export async function navLabels(page: Page): Promise<string[]> {
   return page.locator("nav.sections a").allTextContents();
+}
+
+/** A fresh ingest token for `source`, made with the server's own command line. */
+export function ingestToken(source = "e2e"): string {
+  const output = execFileSync(process.env.RIPOSTE_E2E_BIN!, [
+    "--data-dir", process.env.RIPOSTE_E2E_DATA_DIR!, "token", "create", "e2e sensor", "--source", source, "--scope", "ingest",
+  ], { env: { ...process.env, RUST_LOG: "warn" } }).toString();
+  const match = output.match(/^token: (\S+)$/m);
+  if (!match) throw new Error(`no token in: ${output}`);
+  return match[1];
 }

@@ -1,17 +1,7 @@
 // An alert sent over the API appears in a Tier 1 analyst's open queue without a reload
 // (hydrated), or on the next load (no JavaScript); its page shows the payload as text.
-import { execFileSync } from "node:child_process";
 import { expect } from "@playwright/test";
-import { javascriptOn, ready, signIn, test } from "./helpers";
-
-function ingestToken(): string {
-  const output = execFileSync(process.env.RIPOSTE_E2E_BIN!, [
-    "--data-dir", process.env.RIPOSTE_E2E_DATA_DIR!, "token", "create", "e2e sensor", "--source", "e2e", "--scope", "ingest",
-  ], { env: { ...process.env, RUST_LOG: "warn" } }).toString();
-  const match = output.match(/^token: (\S+)$/m);
-  if (!match) throw new Error(`no token in: ${output}`);
-  return match[1];
-}
+import { ingestToken, javascriptOn, ready, signIn, test } from "./helpers";
 
 test("a new alert reaches the open queue", async ({ page, request }, info) => {
   const token = ingestToken();

@@ -50,6 +50,9 @@ pub enum Command {
     /// Manage ingest/API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage storm-control policies (how floods of one signature are rolled up).
+    #[command(subcommand)]
+    Storm(StormCommand),
     /// Apply database migrations and exit.
     Migrate,
 }
@@ -99,6 +102,9 @@ pub struct ServeOptions {
     /// Alerts and events accepted but not yet committed, beyond which senders get 429.
     #[arg(long, env = "RIPOSTE_INGEST_MAX_PENDING", default_value_t = 100_000)]
     pub ingest_max_pending: u32,
+    /// Ingest transactions in flight at once (group commit): one gathers while another commits.
+    #[arg(long, env = "RIPOSTE_INGEST_WRITERS", default_value_t = 2)]
+    pub ingest_writers: usize,
 }
 
 impl Default for ServeOptions {
@@ -137,7 +143,11 @@ impl ServeOptions {
     }
 
     pub fn ingest(&self) -> riposte_backend::IngestSettings {
-        riposte_backend::IngestSettings { max_pending: self.ingest_max_pending, ..Default::default() }
+        riposte_backend::IngestSettings {
+            max_pending: self.ingest_max_pending,
+            writers: self.ingest_writers,
+            ..Default::default()
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -185,6 +195,31 @@ pub enum TokenCommand {
     List,
     /// Revoke a token by id.
     Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StormCommand {
+    /// List the policies (`*` applies to sources without their own).
+    List,
+    /// Create or replace a source's policy.
+    Set {
+        /// The source, e.g. "suricata", or "*" for the default.
+        source: String,
+        /// Alerts of one signature shown one by one per window before the rest roll up.
+        #[arg(long, default_value_t = 20)]
+        threshold: u32,
+        /// The counting window, and the quiet time that ends a storm, in seconds.
+        #[arg(long, default_value_t = 60)]
+        window_secs: u32,
+        /// Entity fields that split storms: src_ip, dst_ip, dst_port, host, user.
+        #[arg(long, value_delimiter = ',')]
+        group_by: Vec<String>,
+        /// Turn roll-up off for this source.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Remove a source's own policy (the default applies again).
+    Remove { source: String },
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {

@@ -12,11 +12,12 @@ pub async fn list_alerts(
     severity: Option<Severity>,
     status: Option<AlertStatus>,
     entity: Option<String>,
+    rollup_of: Option<i64>,
 ) -> Result<Vec<AlertSummary>, AppError> {
     use super::request::{backend, fail, require_user};
     use riposte_domain::alert::AlertFilter;
     let user = require_user().await?;
-    let filter = AlertFilter { source, severity, status, entity };
+    let filter = AlertFilter { source, severity, status, entity, rollup_of };
     use riposte_backend::alerts::{QUEUE_PAGE, list_alerts};
     use riposte_backend::caller::Caller;
     list_alerts(&backend()?, Caller::User(&user), &filter, QUEUE_PAGE).await.map_err(fail)

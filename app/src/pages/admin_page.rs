@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use riposte_domain::{Permission, Role, UserSummary};
 
 use crate::api::users_api::{ChangeUserRole, CreateUser, ResetUserPassword, SetUserDisabled, list_users};
+use crate::components::admin_tabs::AdminTabs;
 use crate::components::error_notice::ActionOutcome;
 use crate::components::require_permission::RequirePermission;
 use crate::pages::user_row::{UserActions, UserRow};
@@ -33,6 +34,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin · Riposte"/>
         <RequirePermission permission=Permission::ManageUsers>
+            <AdminTabs/>
             <h1>"Users"</h1>
             <section class="panel">
                 <h2>"Create a user"</h2>

@@ -29,6 +29,27 @@ pub fn AlertPage() -> impl IntoView {
     }
 }
 
+/// A storm head says how many it stands for; a member points at its head.
+fn storm_notice(id: i64, occurrences: i32, last_seen: Option<String>, rollup_id: Option<i64>) -> impl IntoView {
+    let head = (occurrences > 1).then(|| {
+        view! {
+            <p class="notice" data-testid="storm-head">
+                {format!("Storm: this row stands for {occurrences} alerts of this signature; the latest at {}. ",
+                    last_seen.as_deref().map_or_else(String::new, short_time))}
+                <a href=format!("/queue?storm={id}")>"See every alert in it"</a>
+            </p>
+        }
+    });
+    let member = rollup_id.map(|head| {
+        view! {
+            <p class="notice" data-testid="storm-member">
+                "Rolled up into storm " <a href=format!("/alerts/{head}")>{format!("#{head}")}</a>
+            </p>
+        }
+    });
+    (head, member)
+}
+
 #[component]
 fn AlertView(alert: AlertDetail) -> impl IntoView {
     let s = alert.summary;
@@ -47,6 +68,7 @@ fn AlertView(alert: AlertDetail) -> impl IntoView {
             <dt>"ATT&CK"</dt><dd class="mono">{if alert.attack_techniques.is_empty() { "—".into() } else { alert.attack_techniques.join(", ") }}</dd>
             <dt>"Tags"</dt><dd>{alert.tags.join(", ")}</dd>
         </dl>
+        {storm_notice(s.id, s.occurrences, s.last_seen.clone(), s.rollup_id)}
         <p>{alert.description}</p>
         <h2>"Entities"</h2>
         <table class="grid">

@@ -7,6 +7,7 @@ pub mod dashboards_page;
 pub mod forbidden_page;
 pub mod home_page;
 pub mod incidents_page;
+pub mod ingest_admin_page;
 pub mod not_found_page;
 pub mod queue_page;
 pub mod sign_in_page;

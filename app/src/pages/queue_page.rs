@@ -10,6 +10,7 @@ use riposte_domain::alert::{AlertFilter, AlertStatus, AlertSummary, Severity};
 use crate::api::alerts_api::list_alerts;
 use crate::components::live_refresh::refresh_on_new_alerts;
 use crate::components::require_permission::RequirePermission;
+use crate::components::row_keys::navigate_rows_with_keys;
 
 #[component]
 pub fn QueuePage() -> impl IntoView {
@@ -22,19 +23,28 @@ pub fn QueuePage() -> impl IntoView {
             severity: text("severity").and_then(|s| Severity::parse(&s)),
             status: text("status").and_then(|s| AlertStatus::parse(&s)),
             entity: text("entity"),
+            rollup_of: text("storm").and_then(|s| s.parse().ok()),
         }
     };
     let (refresh, bump) = signal(0u32);
     refresh_on_new_alerts(bump);
+    navigate_rows_with_keys("[data-testid=alert-queue] tbody a.row-link", "#queue-entity");
     let alerts = Resource::new(
         move || (filter(), refresh.get()),
-        |(f, _)| list_alerts(f.source, f.severity, f.status, f.entity),
+        |(f, _)| list_alerts(f.source, f.severity, f.status, f.entity, f.rollup_of),
     );
     let current = move |name: &'static str| query.with(|q| q.get(name).unwrap_or_default());
     view! {
         <Title text="Alert queue · Riposte"/>
         <RequirePermission permission=Permission::ViewQueue>
             <h1>"Alert queue"</h1>
+            <p class="hint">"Keys: " <kbd>"j"</kbd> " / " <kbd>"k"</kbd> " move, " <kbd>"Enter"</kbd> " opens, " <kbd>"/"</kbd> " filters."</p>
+            {move || query.with(|q| q.get("storm")).map(|head| view! {
+                <p class="notice" data-testid="storm-members">
+                    "Showing the alerts rolled into storm " <a href=format!("/alerts/{head}")>{format!("#{head}")}</a>
+                    ". " <a href="/queue">"Back to the queue"</a>
+                </p>
+            })}
             <form method="get" action="/queue" class="row-form filters" role="search" aria-label="Filter alerts">
                 <label>"Source" <input name="source" value=move || current("source")/></label>
                 <label>"Severity"
@@ -53,7 +63,7 @@ pub fn QueuePage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label>"Entity" <input name="entity" placeholder="address, host, user…" value=move || current("entity")/></label>
+                <label>"Entity" <input id="queue-entity" name="entity" placeholder="address, host, user…" value=move || current("entity")/></label>
                 <button type="submit">"Filter"</button>
             </form>
             <Transition fallback=|| view! { <p class="loading">"Loading alerts…"</p> }>
@@ -82,7 +92,13 @@ fn AlertTable(list: Vec<AlertSummary>) -> impl IntoView {
                     view! {
                         <tr data-alert-id=alert.id>
                             <td><span class=format!("sev sev-{}", alert.severity.as_str())>{alert.severity.as_str()}</span></td>
-                            <td><a href=format!("/alerts/{}", alert.id)>{alert.title}</a></td>
+                            <td>
+                                <a class="row-link" href=format!("/alerts/{}", alert.id)>{alert.title}</a>
+                                {(alert.occurrences > 1).then(|| view! {
+                                    " " <a class="storm-count" href=format!("/queue?storm={}", alert.id)
+                                        title="Rolled-up storm: see every alert in it">{format!("×{}", alert.occurrences)}</a>
+                                })}
+                            </td>
                             <td class="mono">{alert.source}</td>
                             <td class="mono">{entities}</td>
                             <td class="mono">{short_time(&alert.received_at)}</td>

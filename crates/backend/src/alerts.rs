@@ -97,6 +97,9 @@ fn summary(row: AlertRow) -> Result<AlertSummary, BackendError> {
         received_at: rfc3339(row.received_at),
         event_time: row.event_time.map(rfc3339),
         entities,
+        occurrences: row.occurrences,
+        last_seen: row.last_seen.map(rfc3339),
+        rollup_id: row.rollup_id,
     })
 }
 

@@ -12,7 +12,9 @@ pub mod ingest;
 pub mod passwords;
 pub mod settings;
 pub mod store;
+pub mod storms;
 pub mod thehive;
+pub mod token_cache;
 pub mod tokens;
 
 pub use auth::{CurrentUser, SessionAuth};
@@ -27,6 +29,7 @@ pub struct Backend {
     pub pool: PgPool,
     pub auth: std::sync::Arc<auth::AuthContext>,
     pub ingest: std::sync::Arc<ingest::IngestQueue>,
+    pub token_cache: std::sync::Arc<token_cache::TokenCache>,
 }
 
 impl Backend {
@@ -43,6 +46,11 @@ impl Backend {
     ) -> Result<Self, BackendError> {
         let auth = auth::AuthContext::new(settings).await?;
         let ingest = ingest::IngestQueue::start(pool.clone(), ingest);
-        Ok(Self { pool, auth: std::sync::Arc::new(auth), ingest: std::sync::Arc::new(ingest) })
+        Ok(Self {
+            pool,
+            auth: std::sync::Arc::new(auth),
+            ingest: std::sync::Arc::new(ingest),
+            token_cache: std::sync::Arc::default(),
+        })
     }
 }

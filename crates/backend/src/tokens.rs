@@ -116,14 +116,20 @@ pub async fn revoke_token(backend: &Backend, actor: Actor<'_>, token_id: i64) ->
     let name = tokens::revoke_token(&mut tx, token_id).await?.ok_or(BackendError::NotFound("live token"))?;
     audit::append(&mut tx, actor.entry("revoke_token", &name, json!({ "token_id": token_id }))).await?;
     tx.commit().await?;
+    backend.token_cache.forget(token_id);
     Ok(())
 }
 
 /// The token behind a presented secret, or `Unauthenticated` for an unknown or revoked one.
 pub async fn authenticate_token(backend: &Backend, secret: &str) -> Result<TokenIdentity, BackendError> {
-    let row =
-        tokens::use_token(&backend.pool, &hash_secret(secret.trim())).await?.ok_or(BackendError::Unauthenticated)?;
-    Ok(TokenIdentity { token_id: row.token_id, name: row.name, source: row.source, scopes: row.scopes })
+    let hash = hash_secret(secret.trim());
+    if let Some(token) = backend.token_cache.get(&hash) {
+        return Ok(token);
+    }
+    let row = tokens::use_token(&backend.pool, &hash).await?.ok_or(BackendError::Unauthenticated)?;
+    let token = TokenIdentity { token_id: row.token_id, name: row.name, source: row.source, scopes: row.scopes };
+    backend.token_cache.put(hash, token.clone());
+    Ok(token)
 }
 
 fn hash_secret(secret: &str) -> Vec<u8> {

@@ -9,6 +9,7 @@ pub mod cef;
 pub mod eve;
 pub mod formats;
 pub mod fortigate;
+pub mod hec;
 pub mod native;
 pub mod panos;
 mod record_error;

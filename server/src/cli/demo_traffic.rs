@@ -1,22 +1,48 @@
-//! Demo mode's traffic: real Suricata events (the committed suricata-verify sample) sent
-//! through the same EVE adapter and store as a sensor's would be. Idempotent: dedup keys
-//! make a second start add nothing.
+//! Demo mode's traffic, sent through the same adapters and store a sensor's would take:
+//! real Suricata events (the committed suricata-verify sample) as EVE; firewall, IPS and
+//! sshd lines (Check Point CEF, PAN-OS, FortiGate) as syslog; and IDS, firewall and Windows
+//! logon events as a Splunk HEC body. Idempotent: dedup keys make a second start add nothing.
 
 use riposte_backend::Backend;
 use riposte_backend::ingest::ingest_with_context;
 use riposte_backend::tokens::TokenIdentity;
+use riposte_ingest::Batch;
+use riposte_ingest::formats::parse_syslog_message;
+use riposte_ingest::syslog::parse_header;
 
 const EVE_SAMPLE: &str = include_str!("../../../crates/ingest/tests/fixtures/suricata-eve-sample.jsonl");
+const SYSLOG_SAMPLE: &str = include_str!("../../tests/fixtures/syslog-mixed.log");
+const HEC_SAMPLE: &str = include_str!("../../tests/fixtures/hec-mixed.json");
 
-/// Loads the sample; returns how many alerts were new.
+/// Loads every sample; returns how many alerts were new.
 pub async fn load_demo_traffic(backend: &Backend) -> anyhow::Result<usize> {
-    let sensor = TokenIdentity {
-        token_id: 0,
-        name: "demo sensor".into(),
-        source: "suricata".into(),
-        scopes: vec!["ingest".into()],
-    };
-    let batch = riposte_ingest::eve::parse_lines(EVE_SAMPLE.as_bytes(), &sensor.source);
-    let (stored, _) = ingest_with_context(backend, &sensor, batch.alerts, batch.context).await?;
-    Ok(stored.iter().filter(|s| s.created).count())
+    let now_ms = crate::clock::now_ms();
+    let eve = riposte_ingest::eve::parse_lines(EVE_SAMPLE.as_bytes(), "suricata");
+    let (_, hec) = riposte_ingest::hec::parse_events(HEC_SAMPLE.as_bytes(), None, "splunk-forwarder", now_ms);
+    let mut created = 0;
+    for (name, batch) in [("suricata", eve), ("syslog", syslog_batch(now_ms)), ("splunk-forwarder", hec)] {
+        for error in &batch.errors {
+            tracing::warn!(sample = name, index = error.index, reason = %error.message, "demo record not understood");
+        }
+        let sender = TokenIdentity {
+            token_id: 0,
+            name: format!("demo {name}"),
+            source: name.into(),
+            scopes: vec!["ingest".into()],
+        };
+        let (stored, _) = ingest_with_context(backend, &sender, batch.alerts, batch.context).await?;
+        created += stored.iter().filter(|s| s.created).count();
+    }
+    Ok(created)
+}
+
+fn syslog_batch(now_ms: i64) -> Batch {
+    let mut batch = Batch::default();
+    for (index, line) in SYSLOG_SAMPLE.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        match parse_header(line, now_ms) {
+            Ok(message) => parse_syslog_message(&message, line, None, index, &mut batch),
+            Err(reason) => batch.reject(index, reason),
+        }
+    }
+    batch
 }

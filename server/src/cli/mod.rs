@@ -2,6 +2,7 @@
 
 mod demo_traffic;
 mod serve;
+mod storms;
 mod tokens;
 mod users;
 
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(options)) => serve(&cli.global, options).await,
         Some(Command::User(command)) => users::run(&cli.global, command).await,
         Some(Command::Token(command)) => tokens::run(&cli.global, command).await,
+        Some(Command::Storm(command)) => storms::run(&cli.global, command).await,
         Some(Command::Migrate) => {
             let database = Database::open(&cli.global, Opener::Tool).await?;
             println!("migrations applied");

@@ -2,7 +2,7 @@
 //! serves until SIGINT/SIGTERM, then drains requests and stops the embedded cluster.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use app::{App, shell};
@@ -11,7 +11,7 @@ use axum::extract::FromRef;
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use riposte_backend::{AuthSettings, Backend};
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -85,7 +85,7 @@ pub fn build_router(backend: Backend, options: &ServeOptions, store: PostgresSto
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(options.session_idle_minutes)));
     let allowed_origin = AllowedOrigin(options.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()));
 
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let [nosniff, frames, referrer] = security_headers::layers();
     let pages = Router::new()
         .route("/healthz", get(health::healthz))
@@ -189,4 +189,13 @@ async fn shutdown_signal() {
         () = interrupt => {},
         () = terminate => {},
     }
+}
+
+/// The app's routes, generated once per process. While `generate_route_list` renders the app,
+/// Leptos sets a process-wide "suppress resource loads" flag: a page rendered meanwhile by
+/// another router in the same process (the tests build one per test, in parallel) would wait
+/// forever on its resources.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }

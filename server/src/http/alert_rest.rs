@@ -19,6 +19,8 @@ pub struct ListQuery {
     severity: Option<String>,
     status: Option<String>,
     entity: Option<String>,
+    /// Lists the members of one rolled-up storm.
+    rollup_of: Option<i64>,
     limit: Option<i64>,
 }
 
@@ -41,6 +43,7 @@ pub async fn list(
             None => None,
         },
         entity: query.entity.filter(|s| !s.is_empty()),
+        rollup_of: query.rollup_of,
     };
     let alerts = list_alerts(&backend, caller.as_caller(), &filter, query.limit.unwrap_or(100)).await?;
     Ok(Json(json!({ "alerts": alerts })))

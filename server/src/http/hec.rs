@@ -16,8 +16,8 @@ use riposte_backend::tokens::{TokenIdentity, TokenScope, authenticate_token};
 use riposte_backend::{Backend, BackendError};
 use riposte_ingest::Batch;
 use riposte_ingest::formats::{Format, parse_record};
+use riposte_ingest::hec::{READ, parse_events};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::basic_auth::basic_credentials;
@@ -105,9 +105,6 @@ pub struct HecParams {
 
 static NEXT_ACK: AtomicU64 = AtomicU64::new(0);
 
-const READ: &str =
-    "suricata*, _json, cef, pan:*, fortigate*, sshd, linux_secure, syslog, WinEventLog*, winlogbeat, nxlog";
-
 /// `POST /services/collector/event` (and `/services/collector`).
 pub async fn event(
     State(backend): State<Backend>,
@@ -117,67 +114,11 @@ pub async fn event(
     body: Bytes,
 ) -> Result<HecReply, HecReply> {
     let now_ms = now_ms();
-    let mut batch = Batch::default();
-    let mut events = 0;
-    let mut stream = serde_json::Deserializer::from_slice(&body).into_iter::<Box<RawValue>>();
-    for index in 0.. {
-        let raw = match stream.next() {
-            None => break,
-            Some(Ok(raw)) => raw,
-            Some(Err(err)) => {
-                // Concatenated JSON cannot be resynchronised after a syntax error.
-                batch.reject(index, format!("not JSON: {err}"));
-                break;
-            }
-        };
-        events += 1;
-        if let Err(message) = one_event(&raw, params.sourcetype.as_deref(), &token.source, now_ms, index, &mut batch) {
-            batch.reject(index, message);
-        }
-    }
+    let (events, batch) = parse_events(&body, params.sourcetype.as_deref(), &token.source, now_ms);
     if events == 0 && batch.errors.is_empty() {
         return Err(HecReply::new(StatusCode::BAD_REQUEST, 5, "No data"));
     }
     store(&backend, &token, batch, &headers).await
-}
-
-fn one_event(
-    raw: &RawValue,
-    sourcetype: Option<&str>,
-    source: &str,
-    now_ms: i64,
-    index: usize,
-    batch: &mut Batch,
-) -> Result<(), String> {
-    let envelope: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
-    let event = envelope.get("event").ok_or("Event field is required (code 12)")?;
-    let sourcetype = envelope.get("sourcetype").and_then(Value::as_str).or(sourcetype);
-    let format = match sourcetype {
-        Some(name) => Format::from_sourcetype(name)
-            .ok_or_else(|| format!("sourcetype {name:?} is not one Riposte reads ({READ})"))?,
-        None => guess(event),
-    };
-    // Epoch seconds (with a fraction) date lines that carry no time of their own.
-    let time_ms = envelope.get("time").and_then(|t| t.as_f64().or_else(|| t.as_str()?.parse().ok()));
-    let now_ms = time_ms.map(|t| (t * 1000.0) as i64).unwrap_or(now_ms);
-    let text = match event {
-        Value::String(text) if text.trim().is_empty() => return Err("Event field cannot be blank (code 13)".into()),
-        Value::String(text) => text.clone(),
-        Value::Null => return Err("Event field cannot be blank (code 13)".into()),
-        other => other.to_string(),
-    };
-    parse_record(format, &text, Some(source), now_ms, index, batch);
-    Ok(())
-}
-
-/// Without a sourcetype: EVE, Windows and Riposte objects are recognised; text is syslog.
-fn guess(event: &Value) -> Format {
-    match event {
-        Value::Object(o) if o.contains_key("event_type") => Format::Eve,
-        Value::Object(o) if o.contains_key("winlog") || o.contains_key("EventID") => Format::Windows,
-        Value::Object(_) => Format::Native,
-        _ => Format::Auto,
-    }
 }
 
 /// `POST /services/collector/raw`: lines of text, parsed as `?sourcetype=` says (syslog by default).

@@ -3,6 +3,7 @@
 mod support;
 
 mod alert_rest;
+mod crash_recovery;
 mod embedded_database;
 mod eve_api;
 mod group_commit;

@@ -22,6 +22,10 @@ enum Access {
     Needs(Permission),
     /// Ingest tokens only: refused to every session.
     TokenOnly,
+    /// Compatible APIs (TheHive, Splunk HEC) authenticate each request by its own header
+    /// (a token, or Basic credentials) as their originals do: a session cookie is no
+    /// credential there, so everyone without the header gets 401.
+    HeaderCredentials,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +40,8 @@ enum Kind {
     ServerFnLike,
     /// A server-sent event stream: only its status is read (the body never ends).
     Stream,
+    /// Any method with a JSON body `{}` (compatible APIs: PATCH, DELETE, ...).
+    Rest(&'static str),
 }
 
 struct Row {
@@ -92,8 +98,56 @@ const ROWS: &[Row] = &[
         form: "user_id={target}&password=another+long+password",
         access: Access::Needs(Permission::ManageUsers),
     },
+    Row { kind: Kind::ServerFn, path: "/api/list_tokens", form: "", access: Access::Needs(Permission::ManageSettings) },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/create_token",
+        form: "name=matrix-{n}&source=matrix&ingest=on",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/revoke_token",
+        form: "token_id=999999",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/list_storm_policies",
+        form: "",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/set_storm_policy",
+        form: "source=matrix-{n}&threshold=5&window_secs=60&group_by=src_ip",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/remove_storm_policy",
+        form: "source=no-such-source",
+        access: Access::Needs(Permission::ManageSettings),
+    },
     Row { kind: Kind::ServerFnLike, path: "/api/v1/alerts", form: "", access: Access::TokenOnly },
     Row { kind: Kind::ServerFnLike, path: "/api/v1/eve", form: "", access: Access::TokenOnly },
+    Row { kind: Kind::ServerFnLike, path: "/api/v1/events/windows", form: "", access: Access::TokenOnly },
+    Row { kind: Kind::ServerFnLike, path: "/api/v1/events/syslog", form: "", access: Access::TokenOnly },
+    Row { kind: Kind::Endpoint, path: "/api/status", form: "", access: Access::Public },
+    Row { kind: Kind::Endpoint, path: "/api/v1/status", form: "", access: Access::Public },
+    Row { kind: Kind::Rest("POST"), path: "/api/alert", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("GET"), path: "/api/alert/1", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("POST"), path: "/api/v1/alert", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("GET"), path: "/api/v1/alert/1", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("PATCH"), path: "/api/v1/alert/1", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("DELETE"), path: "/api/v1/alert/1", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("POST"), path: "/api/v1/alert/1/observable", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("POST"), path: "/api/v1/query", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("POST"), path: "/services/collector", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("POST"), path: "/services/collector/event", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("POST"), path: "/services/collector/raw", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Rest("POST"), path: "/services/collector/ack", form: "", access: Access::HeaderCredentials },
+    Row { kind: Kind::Endpoint, path: "/services/collector/health", form: "", access: Access::Public },
     Row { kind: Kind::Endpoint, path: "/api/v1/alerts/1", form: "", access: Access::Needs(Permission::ViewQueue) },
     Row {
         kind: Kind::Endpoint,
@@ -113,6 +167,7 @@ const ROWS: &[Row] = &[
     Row { kind: Kind::Page, path: "/containment", form: "", access: Access::Needs(Permission::ViewContainment) },
     Row { kind: Kind::Page, path: "/dashboards", form: "", access: Access::Needs(Permission::ViewDashboards) },
     Row { kind: Kind::Page, path: "/admin", form: "", access: Access::Needs(Permission::ManageUsers) },
+    Row { kind: Kind::Page, path: "/admin/ingest", form: "", access: Access::Needs(Permission::ManageSettings) },
 ];
 
 #[test]
@@ -153,14 +208,16 @@ async fn every_role_against_every_endpoint() {
                 Kind::ServerFn | Kind::ServerFnLike => app.call(row.path, &form, cookie.as_deref()).await,
                 Kind::Page | Kind::Endpoint => app.page(row.path, cookie.as_deref()).await,
                 Kind::Stream => app.head_of(row.path, cookie.as_deref()).await,
+                Kind::Rest(method) => app.with_cookie(method, row.path, cookie.as_deref()).await,
             };
             let allowed = match (row.access, caller) {
                 (Access::Public, _) => true,
-                (_, None) | (Access::TokenOnly, _) => false,
+                (_, None) | (Access::TokenOnly | Access::HeaderCredentials, _) => false,
                 (Access::SignedIn, Some(_)) => true,
                 (Access::Needs(permission), Some(role)) => role.can(permission),
             };
             let expected_refusal = match (row.kind, caller) {
+                _ if matches!(row.access, Access::HeaderCredentials) => StatusCode::UNAUTHORIZED,
                 (Kind::Page, None) => StatusCode::FOUND,
                 (_, None) => StatusCode::UNAUTHORIZED,
                 (_, Some(_)) => StatusCode::FORBIDDEN,

@@ -14,7 +14,7 @@ use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::ALERTS_CHANNEL;
 use crate::store::alerts::{self, Stored};
-use crate::store::context_events;
+use crate::store::{context_events, storms};
 use crate::{BackendError, IngestSettings};
 
 type Outcome = Result<(Vec<Stored>, u64), BackendError>;
@@ -97,7 +97,15 @@ async fn run_writer(pool: PgPool, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Jo
             }
             group
         };
-        match write_group(&pool, &group).await {
+        let started = std::time::Instant::now();
+        let written = write_group(&pool, &group).await;
+        tracing::debug!(
+            requests = group.len(),
+            records = group.iter().map(Job::size).sum::<usize>(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "ingest group written"
+        );
+        match written {
             Ok(outcomes) => {
                 for (job, outcome) in group.into_iter().zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
@@ -143,7 +151,17 @@ async fn write_group(pool: &PgPool, group: &[Job]) -> Result<Vec<(Vec<Stored>, u
         positions.push(position);
     }
     let mut tx = pool.begin().await?;
-    let stored = if unique.is_empty() { Vec::new() } else { alerts::insert_alerts(&mut tx, &unique).await? };
+    let mut stored = if unique.is_empty() { Vec::new() } else { alerts::insert_alerts(&mut tx, &unique).await? };
+    let inserted: Vec<_> = stored
+        .iter()
+        .zip(&unique)
+        .filter(|(s, _)| s.created)
+        .map(|(s, alert)| storms::Inserted { alert_id: s.alert_id, alert })
+        .collect();
+    let rolled = storms::roll_up(&mut tx, &inserted).await?;
+    for s in &mut stored {
+        s.rollup_id = rolled.get(&s.alert_id).copied();
+    }
     let mut new_context = Vec::with_capacity(group.len());
     for job in group {
         new_context.push(context_events::insert_context_events(&mut tx, &job.context).await?);
@@ -164,7 +182,7 @@ async fn write_group(pool: &PgPool, group: &[Job]) -> Result<Vec<(Vec<Stored>, u
         .map(|(position, context)| {
             let outcomes = position
                 .into_iter()
-                .map(|(at, first)| Stored { alert_id: stored[at].alert_id, created: first && stored[at].created })
+                .map(|(at, first)| Stored { created: first && stored[at].created, ..stored[at] })
                 .collect();
             (outcomes, context)
         })

@@ -12,6 +12,8 @@ pub struct Stored {
     pub alert_id: i64,
     /// False when the same alert (same source and dedup key) was already stored.
     pub created: bool,
+    /// The storm head it was rolled into, when storm control folded it.
+    pub rollup_id: Option<i64>,
 }
 
 /// Inserts many alerts in one statement; repeats of stored alerts return the existing id.
@@ -100,7 +102,7 @@ pub async fn insert_alerts(conn: &mut PgConnection, alerts: &[&NewAlert]) -> Res
                     .await?
             }
         };
-        stored.push(Stored { alert_id, created });
+        stored.push(Stored { alert_id, created, rollup_id: None });
     }
     Ok(stored)
 }
@@ -124,10 +126,13 @@ pub struct AlertRow {
     pub tags: Vec<String>,
     pub raw: String,
     pub unmapped: Option<serde_json::Value>,
+    pub rollup_id: Option<i64>,
+    pub occurrences: i32,
+    pub last_seen: Option<OffsetDateTime>,
 }
 
 pub(crate) const COLUMNS: &str = "alert_id, source, source_ref, flow_id, dedup_key, title, description, severity, status, event_time, \
-                       received_at, entities, attack_techniques, tags, raw, unmapped";
+                       received_at, entities, attack_techniques, tags, raw, unmapped, rollup_id, occurrences, last_seen";
 
 pub async fn find_alert(db: impl PgExecutor<'_>, alert_id: i64) -> Result<Option<AlertRow>, BackendError> {
     Ok(sqlx::query_as(&format!("select {COLUMNS} from alert where alert_id = $1"))
@@ -136,7 +141,8 @@ pub async fn find_alert(db: impl PgExecutor<'_>, alert_id: i64) -> Result<Option
         .await?)
 }
 
-/// The newest alerts matching a filter (most recent first), at most `limit`.
+/// The newest alerts matching a filter (most recent first), at most `limit`: the queue's
+/// rows (lone alerts and storm heads), or with `rollup_of` the members of one storm.
 pub async fn list_alerts(
     db: impl PgExecutor<'_>,
     filter: &riposte_domain::alert::AlertFilter,
@@ -144,12 +150,15 @@ pub async fn list_alerts(
 ) -> Result<Vec<AlertRow>, BackendError> {
     // Entity values are matched through the GIN index on the entities document.
     let entity = filter.entity.as_ref().map(|value| serde_json::json!([{ "value": value.trim() }]));
+    // Spelled out (not a CASE) so the planner can use the queue's partial index.
+    let storm = if filter.rollup_of.is_some() { "rollup_id = $6" } else { "rollup_id is null and $6::int8 is null" };
     Ok(sqlx::query_as(&format!(
         "select {COLUMNS} from alert \
          where ($1::text is null or source = $1) \
            and ($2::int2 is null or severity = $2) \
            and ($3::text is null or status = $3) \
            and ($4::jsonb is null or entities @> $4) \
+           and {storm} \
          order by received_at desc, alert_id desc limit $5"
     ))
     .bind(filter.source.as_deref())
@@ -157,6 +166,7 @@ pub async fn list_alerts(
     .bind(filter.status.map(|s| s.as_str()))
     .bind(entity)
     .bind(limit)
+    .bind(filter.rollup_of)
     .fetch_all(db)
     .await?)
 }
@@ -177,6 +187,12 @@ pub async fn change_status(
         .await?
         .rows_affected();
     if updated == 1 {
+        // A storm's members follow their head.
+        sqlx::query("update alert set status = $2 where rollup_id = $1")
+            .bind(alert_id)
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
         return Ok(Some(true));
     }
     let exists: bool = sqlx::query_scalar("select exists (select 1 from alert where alert_id = $1)")

@@ -3,3 +3,4 @@
 mod administration;
 mod ingest_store;
 mod sign_in;
+mod storms;

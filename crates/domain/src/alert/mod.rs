@@ -7,6 +7,7 @@ mod dedup;
 mod entity;
 mod severity;
 mod status;
+mod storm;
 mod summary;
 
 pub use context::ContextEvent;
@@ -14,6 +15,7 @@ pub use dedup::{DedupKey, content_dedup_key};
 pub use entity::{Entity, EntityKind, EntityRole};
 pub use severity::Severity;
 pub use status::AlertStatus;
+pub use storm::{DEFAULT_POLICY_SOURCE, Placement, StormField, StormPolicy, StormState};
 pub use summary::{AlertDetail, AlertFilter, AlertSummary, ContextSummary};
 
 use serde::{Deserialize, Serialize};

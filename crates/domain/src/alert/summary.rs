@@ -16,6 +16,19 @@ pub struct AlertSummary {
     pub received_at: String,
     pub event_time: Option<String>,
     pub entities: Vec<Entity>,
+    /// How many alerts this row stands for: above 1 for the head of a rolled-up storm.
+    #[serde(default = "one")]
+    pub occurrences: i32,
+    /// The newest alert of its storm, when it is a storm's head (RFC 3339).
+    #[serde(default)]
+    pub last_seen: Option<String>,
+    /// The storm head this alert was rolled into.
+    #[serde(default)]
+    pub rollup_id: Option<i64>,
+}
+
+fn one() -> i32 {
+    1
 }
 
 /// Everything the alert page shows.
@@ -49,4 +62,7 @@ pub struct AlertFilter {
     pub status: Option<AlertStatus>,
     /// Matches any entity value exactly (an address, a host, a user, ...).
     pub entity: Option<String>,
+    /// Lists the alerts rolled into this storm head instead of the queue.
+    #[serde(default)]
+    pub rollup_of: Option<i64>,
 }

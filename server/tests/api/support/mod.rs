@@ -136,6 +136,18 @@ impl TestApp {
         self.status_of(Method::GET, path, cookie).await
     }
 
+    /// A request with any method, a JSON body `{}` and an optional session cookie.
+    pub async fn with_cookie(&self, method: &str, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, format!("riposte_session={cookie}"));
+        }
+        self.send(request.body(Body::from("{}")).expect("request")).await
+    }
+
     /// The status of an unauthenticated request with any method (body not read).
     pub async fn head_of_method(&self, method: &str, path: &str) -> Reply {
         self.status_of(Method::from_bytes(method.as_bytes()).expect("method"), path, None).await

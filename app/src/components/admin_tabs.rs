@@ -1,0 +1,20 @@
+//! The administration sub-navigation: users, and ingest (tokens and storm control).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn AdminTabs() -> impl IntoView {
+    let path = use_location().pathname;
+    let tab = move |href: &'static str, label: &'static str| {
+        view! {
+            <a href=href aria-current=move || (path.get() == href).then_some("page")>{label}</a>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Administration">
+            {tab("/admin", "Users")}
+            {tab("/admin/ingest", "Ingest")}
+        </nav>
+    }
+}

@@ -1,0 +1,251 @@
+//! The `storm_policy` and `storm_state` tables, and the roll-up of new alerts into storms.
+
+use std::collections::{BTreeMap, HashMap};
+
+use riposte_domain::alert::{DEFAULT_POLICY_SOURCE, NewAlert, Placement, StormField, StormPolicy, StormState};
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use time::OffsetDateTime;
+
+use crate::BackendError;
+
+#[derive(FromRow)]
+struct PolicyRow {
+    source: String,
+    enabled: bool,
+    threshold: i32,
+    window_secs: i32,
+    group_by: Vec<String>,
+}
+
+#[derive(FromRow)]
+struct StoredPolicyRow {
+    #[sqlx(flatten)]
+    policy: PolicyRow,
+    updated_by: String,
+    updated_at: OffsetDateTime,
+}
+
+#[derive(FromRow)]
+struct StateRow {
+    source: String,
+    storm_key: String,
+    window_start: OffsetDateTime,
+    window_count: i32,
+    head_alert_id: Option<i64>,
+    last_seen: Option<OffsetDateTime>,
+    tx_now: OffsetDateTime,
+}
+
+/// A policy as stored, with who last changed it.
+#[derive(Debug, Clone)]
+pub struct StoredPolicy {
+    pub policy: StormPolicy,
+    pub updated_by: String,
+    pub updated_at: OffsetDateTime,
+}
+
+fn to_policy(row: PolicyRow) -> StormPolicy {
+    StormPolicy {
+        source: row.source,
+        enabled: row.enabled,
+        threshold: u32::try_from(row.threshold).unwrap_or(0),
+        window_secs: u32::try_from(row.window_secs).unwrap_or(1),
+        // Fields are checked when written; an unknown one (from a newer version) is ignored.
+        group_by: row.group_by.iter().filter_map(|f| StormField::parse(f).ok()).collect(),
+    }
+}
+
+pub async fn list_policies(db: impl PgExecutor<'_>) -> Result<Vec<StoredPolicy>, BackendError> {
+    let rows: Vec<StoredPolicyRow> = sqlx::query_as(
+        "select source, enabled, threshold, window_secs, group_by, updated_by, updated_at \
+         from storm_policy order by source = '*' desc, source",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| StoredPolicy {
+            policy: to_policy(row.policy),
+            updated_by: row.updated_by,
+            updated_at: row.updated_at,
+        })
+        .collect())
+}
+
+pub async fn upsert_policy(conn: &mut PgConnection, policy: &StormPolicy, actor: &str) -> Result<(), BackendError> {
+    let group_by: Vec<&str> = policy.group_by.iter().map(|f| f.as_str()).collect();
+    sqlx::query(
+        "insert into storm_policy (source, enabled, threshold, window_secs, group_by, updated_by) \
+         values ($1, $2, $3, $4, $5, $6) \
+         on conflict (source) do update set enabled = excluded.enabled, threshold = excluded.threshold, \
+             window_secs = excluded.window_secs, group_by = excluded.group_by, \
+             updated_by = excluded.updated_by, updated_at = now()",
+    )
+    .bind(policy.source.trim())
+    .bind(policy.enabled)
+    .bind(i32::try_from(policy.threshold).unwrap_or(i32::MAX))
+    .bind(i32::try_from(policy.window_secs).unwrap_or(i32::MAX))
+    .bind(&group_by)
+    .bind(actor)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes a source's own policy (the default then applies); false when it had none.
+pub async fn delete_policy(conn: &mut PgConnection, source: &str) -> Result<bool, BackendError> {
+    Ok(sqlx::query("delete from storm_policy where source = $1 and source <> '*'")
+        .bind(source)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// A new alert just inserted in the current transaction.
+pub struct Inserted<'a> {
+    pub alert_id: i64,
+    pub alert: &'a NewAlert,
+}
+
+/// Rolls newly inserted alerts into storms, inside the inserting transaction: members point
+/// at their head, heads count their members. Returns each alert's head, when it has one.
+pub async fn roll_up(conn: &mut PgConnection, inserted: &[Inserted<'_>]) -> Result<HashMap<i64, i64>, BackendError> {
+    let mut rolled = HashMap::new();
+    if inserted.is_empty() {
+        return Ok(rolled);
+    }
+    let policies: HashMap<String, StormPolicy> =
+        sqlx::query_as::<_, PolicyRow>("select source, enabled, threshold, window_secs, group_by from storm_policy")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|row| (row.source.clone(), to_policy(row)))
+            .collect();
+    // Keys in a stable order: every writer locks state rows in the same order (no deadlock).
+    let mut by_key: BTreeMap<(&str, String), (&StormPolicy, Vec<i64>)> = BTreeMap::new();
+    for new in inserted {
+        let source = new.alert.source.as_str();
+        let Some(policy) = policies.get(source).or_else(|| policies.get(DEFAULT_POLICY_SOURCE)) else { continue };
+        if !policy.enabled {
+            continue;
+        }
+        by_key.entry((source, policy.storm_key(new.alert))).or_insert((policy, Vec::new())).1.push(new.alert_id);
+    }
+    if by_key.is_empty() {
+        return Ok(rolled);
+    }
+    let sources: Vec<&str> = by_key.keys().map(|(s, _)| *s).collect();
+    let keys: Vec<&str> = by_key.keys().map(|(_, k)| k.as_str()).collect();
+    // Create missing state rows (waiting for a concurrent creator), then lock them all.
+    sqlx::query(
+        "insert into storm_state (source, storm_key) select * from unnest($1::text[], $2::text[]) \
+         on conflict do nothing",
+    )
+    .bind(&sources)
+    .bind(&keys)
+    .execute(&mut *conn)
+    .await?;
+    let states: Vec<StateRow> = sqlx::query_as(
+        "select s.source, s.storm_key, s.window_start, s.window_count, s.head_alert_id, s.last_seen, now() as tx_now \
+             from storm_state s join unnest($1::text[], $2::text[]) k(source, storm_key) using (source, storm_key) \
+             order by s.source, s.storm_key for update of s",
+    )
+    .bind(&sources)
+    .bind(&keys)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut members = (Vec::new(), Vec::new());
+    let mut head_growth: BTreeMap<i64, i32> = BTreeMap::new();
+    let mut new_state = StateColumns::default();
+    let mut now = None;
+    for StateRow { source, storm_key: key, window_start, window_count, head_alert_id: head, last_seen, tx_now } in
+        states
+    {
+        let now_ms = epoch_ms(tx_now);
+        now = Some(tx_now);
+        let Some((policy, alert_ids)) = by_key.get(&(source.as_str(), key.clone())) else { continue };
+        let mut state = StormState {
+            window_start_ms: epoch_ms(window_start),
+            window_count: u32::try_from(window_count).unwrap_or(0),
+            head,
+            last_seen_ms: last_seen.map(epoch_ms),
+        };
+        for &alert_id in alert_ids {
+            if let Placement::Member(head) = state.place(policy, alert_id, now_ms) {
+                members.0.push(alert_id);
+                members.1.push(head);
+                *head_growth.entry(head).or_default() += 1;
+                rolled.insert(alert_id, head);
+            }
+        }
+        new_state.push(source, key, state);
+    }
+    if !members.0.is_empty() {
+        sqlx::query(
+            "update alert set rollup_id = m.head from unnest($1::int8[], $2::int8[]) m(alert_id, head) \
+             where alert.alert_id = m.alert_id",
+        )
+        .bind(&members.0)
+        .bind(&members.1)
+        .execute(&mut *conn)
+        .await?;
+        let (heads, growth): (Vec<i64>, Vec<i32>) = head_growth.into_iter().unzip();
+        sqlx::query(
+            "update alert set occurrences = occurrences + g.n, last_seen = $3 \
+             from unnest($1::int8[], $2::int4[]) g(alert_id, n) where alert.alert_id = g.alert_id",
+        )
+        .bind(&heads)
+        .bind(&growth)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    new_state.save(conn).await?;
+    Ok(rolled)
+}
+
+#[derive(Default)]
+struct StateColumns {
+    source: Vec<String>,
+    key: Vec<String>,
+    window_start_ms: Vec<i64>,
+    window_count: Vec<i32>,
+    head: Vec<Option<i64>>,
+    last_seen_ms: Vec<Option<i64>>,
+}
+
+impl StateColumns {
+    fn push(&mut self, source: String, key: String, state: StormState) {
+        self.source.push(source);
+        self.key.push(key);
+        self.window_start_ms.push(state.window_start_ms);
+        self.window_count.push(i32::try_from(state.window_count).unwrap_or(i32::MAX));
+        self.head.push(state.head);
+        self.last_seen_ms.push(state.last_seen_ms);
+    }
+
+    async fn save(self, conn: &mut PgConnection) -> Result<(), BackendError> {
+        sqlx::query(
+            "update storm_state s set window_start = to_timestamp(n.window_start_ms / 1000.0), \
+                 window_count = n.window_count, head_alert_id = n.head, \
+                 last_seen = to_timestamp(n.last_seen_ms / 1000.0) \
+             from unnest($1::text[], $2::text[], $3::int8[], $4::int4[], $5::int8[], $6::int8[]) \
+                 n(source, storm_key, window_start_ms, window_count, head, last_seen_ms) \
+             where s.source = n.source and s.storm_key = n.storm_key",
+        )
+        .bind(&self.source)
+        .bind(&self.key)
+        .bind(&self.window_start_ms)
+        .bind(&self.window_count)
+        .bind(&self.head)
+        .bind(&self.last_seen_ms)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+fn epoch_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}

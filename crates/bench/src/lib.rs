@@ -1,0 +1,8 @@
+//! The pieces of the ingest benchmark, shared with the crash test: a server process under
+//! test, HTTP load, generated alerts, the COPY baseline and the figures.
+
+pub mod alerts;
+pub mod copy;
+pub mod load;
+pub mod server;
+pub mod stats;
