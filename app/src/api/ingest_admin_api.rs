@@ -10,6 +10,7 @@ use crate::AppError;
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     use super::request::{backend, fail, require_user};
     use riposte_backend::admin::Actor;
+    use riposte_backend::alerts::rfc3339;
     let user = require_user().await?;
     let rows = riposte_backend::tokens::list_tokens(&backend()?, Actor::User(&user)).await.map_err(fail)?;
     Ok(rows
@@ -64,6 +65,7 @@ pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
 pub async fn list_storm_policies() -> Result<Vec<StormPolicyView>, AppError> {
     use super::request::{backend, fail, require_user};
     use riposte_backend::admin::Actor;
+    use riposte_backend::alerts::rfc3339;
     let user = require_user().await?;
     let stored = riposte_backend::storms::list_policies(&backend()?, Actor::User(&user)).await.map_err(fail)?;
     Ok(stored
@@ -102,9 +104,4 @@ pub async fn remove_storm_policy(source: String) -> Result<(), AppError> {
     use riposte_backend::admin::Actor;
     let user = require_user().await?;
     riposte_backend::storms::remove_policy(&backend()?, Actor::User(&user), &source).await.map_err(fail)
-}
-
-#[cfg(feature = "ssr")]
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

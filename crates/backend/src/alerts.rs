@@ -103,6 +103,7 @@ fn summary(row: AlertRow) -> Result<AlertSummary, BackendError> {
     })
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
+/// Times as the UI and APIs show them (RFC 3339, UTC).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
