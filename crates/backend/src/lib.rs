@@ -10,8 +10,10 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod passwords;
+pub mod pipeline;
 pub mod settings;
 pub mod store;
+pub mod storm_cache;
 pub mod storms;
 pub mod thehive;
 pub mod token_cache;
@@ -30,6 +32,8 @@ pub struct Backend {
     pub auth: std::sync::Arc<auth::AuthContext>,
     pub ingest: std::sync::Arc<ingest::IngestQueue>,
     pub token_cache: std::sync::Arc<token_cache::TokenCache>,
+    pub pipeline: std::sync::Arc<pipeline::Pipeline>,
+    pub storm_policies: std::sync::Arc<storm_cache::StormPolicyCache>,
 }
 
 impl Backend {
@@ -38,19 +42,24 @@ impl Backend {
         Self::with_ingest(pool, settings, IngestSettings::default()).await
     }
 
-    /// As [`Backend::new`], and starts the ingest writers (they stop when the last clone drops).
+    /// As [`Backend::new`], and starts the ingest writers and the alert pipeline (they stop
+    /// when the last clone drops).
     pub async fn with_ingest(
         pool: PgPool,
         settings: AuthSettings,
         ingest: IngestSettings,
     ) -> Result<Self, BackendError> {
         let auth = auth::AuthContext::new(settings).await?;
-        let ingest = ingest::IngestQueue::start(pool.clone(), ingest);
+        let pipeline = pipeline::Pipeline::start(pool.clone());
+        let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
+        let ingest = ingest::IngestQueue::start(pool.clone(), ingest, pipeline.waker(), storm_policies.clone());
         Ok(Self {
             pool,
             auth: std::sync::Arc::new(auth),
             ingest: std::sync::Arc::new(ingest),
             token_cache: std::sync::Arc::default(),
+            pipeline: std::sync::Arc::new(pipeline),
+            storm_policies,
         })
     }
 }

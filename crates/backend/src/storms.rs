@@ -29,6 +29,7 @@ pub async fn set_policy(backend: &Backend, actor: Actor<'_>, policy: StormPolicy
     });
     audit::append(&mut tx, actor.entry("set_storm_policy", policy.source.trim(), detail)).await?;
     tx.commit().await?;
+    backend.storm_policies.forget();
     Ok(())
 }
 
@@ -41,5 +42,6 @@ pub async fn remove_policy(backend: &Backend, actor: Actor<'_>, source: &str) ->
     }
     audit::append(&mut tx, actor.entry("remove_storm_policy", source, json!({}))).await?;
     tx.commit().await?;
+    backend.storm_policies.forget();
     Ok(())
 }

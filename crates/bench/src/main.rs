@@ -33,6 +33,10 @@ struct Options {
     /// Turn storm roll-up off (to see its cost).
     #[arg(long)]
     storm_off: bool,
+    /// Run only these scenarios (0-based positions in the table, comma-separated), e.g. to
+    /// profile one.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<usize>,
 }
 
 /// (batch size, clients, alerts at scale 1).
@@ -66,6 +70,9 @@ async fn run(options: &Options, binary: &std::path::Path, data_dir: &std::path::
     println!("{}", stats::header());
     let mut all = Vec::new();
     for (n, &(batch, clients, count)) in SCENARIOS.iter().enumerate() {
+        if !options.only.is_empty() && !options.only.contains(&n) {
+            continue;
+        }
         let count = ((count as f64 * options.scale) as usize).max(batch * clients);
         let mut figures = scenario(&server, &token, &mut db, n, batch, clients, count).await?;
         println!("{}", stats::line(&mut figures));
@@ -94,6 +101,7 @@ async fn scenario(
     let bodies = generator.bodies(count, batch);
     let rows = alerts::parse(&bodies, "bench-copy")?;
     let outcome = load::send_all(server.addr, "/api/v1/alerts", token, bodies, clients).await?;
+    let drain = wait_for_pipeline(db).await?;
     let copy = copy::copy_alerts(db, &rows, "bench-copy").await?;
     let plural = if clients == 1 { "" } else { "s" };
     Ok(Figures {
@@ -103,7 +111,22 @@ async fn scenario(
         latencies: outcome.latencies,
         retries: outcome.retries,
         copy,
+        drain,
     })
+}
+
+/// Waits until the post-commit pipeline has taken every alert, so that each scenario (and
+/// the COPY after it) starts on an idle server; returns how long that took.
+async fn wait_for_pipeline(db: &mut PgConnection) -> anyhow::Result<std::time::Duration> {
+    let started = std::time::Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar("select count(*) from alert_pipeline").fetch_one(&mut *db).await?;
+        if waiting == 0 {
+            return Ok(started.elapsed());
+        }
+        anyhow::ensure!(started.elapsed().as_secs() < 600, "the pipeline still has {waiting} alerts after 10 minutes");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 fn verdicts(all: &[Figures], peak_rss_mib: f64, complete: bool) {

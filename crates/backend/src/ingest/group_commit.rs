@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use riposte_domain::alert::{ContextEvent, NewAlert};
 use sqlx::PgPool;
-use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use super::ALERTS_CHANNEL;
-use crate::store::alerts::{self, Stored};
-use crate::store::{context_events, storms};
+use crate::store::alerts::{self, Stored, StormHint};
+use crate::store::context_events;
+use crate::storm_cache::{StormPolicyCache, policy_for};
 use crate::{BackendError, IngestSettings};
 
 type Outcome = Result<(Vec<Stored>, u64), BackendError>;
@@ -41,12 +41,19 @@ pub struct IngestQueue {
 }
 
 impl IngestQueue {
-    /// Starts `settings.writers` writer tasks on the current runtime.
-    pub fn start(pool: PgPool, settings: IngestSettings) -> IngestQueue {
+    /// Starts `settings.writers` writer tasks on the current runtime; each wakes `pipeline`
+    /// after a commit that stored new alerts.
+    pub fn start(
+        pool: PgPool,
+        settings: IngestSettings,
+        pipeline: Arc<Notify>,
+        policies: Arc<StormPolicyCache>,
+    ) -> IngestQueue {
         let (sender, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..settings.writers.max(1) {
-            tokio::spawn(run_writer(pool.clone(), receiver.clone(), settings.max_group.max(1)));
+            let writer = Writer { pool: pool.clone(), pipeline: pipeline.clone(), policies: policies.clone() };
+            tokio::spawn(run_writer(writer, receiver.clone(), settings.max_group.max(1)));
         }
         let max_pending = settings.max_pending.max(1);
         IngestQueue { sender, capacity: Arc::new(Semaphore::new(max_pending as usize)), max_pending }
@@ -79,26 +86,28 @@ impl IngestQueue {
     }
 }
 
-async fn run_writer(pool: PgPool, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, max_group: usize) {
+/// What a writer task needs besides its queue.
+struct Writer {
+    pool: PgPool,
+    /// Woken after a commit that stored new alerts.
+    pipeline: Arc<Notify>,
+    policies: Arc<StormPolicyCache>,
+}
+
+async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, max_group: usize) {
+    let Writer { pool, pipeline, policies } = &writer;
+    // Requests in the previous group: about how many senders are waiting on us.
+    let mut expected = 1;
     loop {
         let group = {
             let mut receiver = receiver.lock().await;
             let Some(first) = receiver.recv().await else { return };
-            let mut size = first.size();
-            let mut group = vec![first];
-            while size < max_group {
-                match receiver.try_recv() {
-                    Ok(job) => {
-                        size += job.size();
-                        group.push(job);
-                    }
-                    Err(_) => break,
-                }
-            }
+            let group = gather(&mut receiver, first, max_group, expected).await;
+            expected = group.len();
             group
         };
         let started = std::time::Instant::now();
-        let written = write_group(&pool, &group).await;
+        let written = write_group(pool, policies, &group).await;
         tracing::debug!(
             requests = group.len(),
             records = group.iter().map(Job::size).sum::<usize>(),
@@ -107,6 +116,9 @@ async fn run_writer(pool: PgPool, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Jo
         );
         match written {
             Ok(outcomes) => {
+                if outcomes.iter().any(|(stored, _)| stored.iter().any(|s| s.created)) {
+                    pipeline.notify_one();
+                }
                 for (job, outcome) in group.into_iter().zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
                 }
@@ -115,7 +127,11 @@ async fn run_writer(pool: PgPool, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Jo
             Err(err) if group.len() > 1 => {
                 tracing::warn!(error = %err, requests = group.len(), "group write failed; writing requests one by one");
                 for job in group {
-                    let outcome = write_group(&pool, std::slice::from_ref(&job)).await.map(|mut o| o.remove(0));
+                    let outcome =
+                        write_group(pool, policies, std::slice::from_ref(&job)).await.map(|mut o| o.remove(0));
+                    if outcome.as_ref().is_ok_and(|(stored, _)| stored.iter().any(|s| s.created)) {
+                        pipeline.notify_one();
+                    }
                     let _ = job.reply.send(outcome);
                 }
             }
@@ -128,8 +144,62 @@ async fn run_writer(pool: PgPool, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Jo
     }
 }
 
+/// Each alert's storm key under its source's policy, so that the insert can place it straight
+/// into a storm already running (no second write of the row later). The pipeline still has
+/// the last word on every placement.
+fn storm_hints(policies: &crate::storm_cache::Policies, alerts: &[&NewAlert]) -> Vec<Option<StormHint>> {
+    alerts
+        .iter()
+        .map(|alert| {
+            policy_for(policies, &alert.source).map(|policy| StormHint {
+                key: policy.storm_key(&alert.title, &alert.entities),
+                window_secs: i32::try_from(policy.window_secs).unwrap_or(i32::MAX),
+            })
+        })
+        .collect()
+}
+
+/// Lets a commit's worth of senders gather: when the last group held `expected` requests,
+/// their senders are about to send again, each a moment apart. Taking only the first would
+/// cost a whole commit for one request while the rest wait for the next, so the writer
+/// lingers briefly for them. A lone sender (expected 1) never waits, nor does a group already
+/// big enough that one commit is a small part of its cost (large batches keep both writers
+/// busy instead).
+const LINGER: Duration = Duration::from_micros(1500);
+const LINGER_BELOW_RECORDS: usize = 256;
+
+async fn gather(
+    receiver: &mut mpsc::UnboundedReceiver<Job>,
+    first: Job,
+    max_group: usize,
+    expected: usize,
+) -> Vec<Job> {
+    let mut size = first.size();
+    let mut group = vec![first];
+    let deadline = tokio::time::Instant::now() + LINGER;
+    while size < max_group {
+        let job = match receiver.try_recv() {
+            Ok(job) => job,
+            Err(_) if group.len() < expected && size < LINGER_BELOW_RECORDS => {
+                match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                    Ok(Some(job)) => job,
+                    _ => break,
+                }
+            }
+            Err(_) => break,
+        };
+        size += job.size();
+        group.push(job);
+    }
+    group
+}
+
 /// Writes every job's records in one transaction; returns each job's outcome, in order.
-async fn write_group(pool: &PgPool, group: &[Job]) -> Result<Vec<(Vec<Stored>, u64)>, BackendError> {
+async fn write_group(
+    pool: &PgPool,
+    policies: &StormPolicyCache,
+    group: &[Job],
+) -> Result<Vec<(Vec<Stored>, u64)>, BackendError> {
     // Repeats within the group point at their first copy (one statement cannot insert a
     // key twice); only the first copy can count as created.
     let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
@@ -150,32 +220,28 @@ async fn write_group(pool: &PgPool, group: &[Job]) -> Result<Vec<(Vec<Stored>, u
         }
         positions.push(position);
     }
-    let mut tx = pool.begin().await?;
-    let mut stored = if unique.is_empty() { Vec::new() } else { alerts::insert_alerts(&mut tx, &unique).await? };
-    let inserted: Vec<_> = stored
-        .iter()
-        .zip(&unique)
-        .filter(|(s, _)| s.created)
-        .map(|(s, alert)| storms::Inserted { alert_id: s.alert_id, alert })
-        .collect();
-    let rolled = storms::roll_up(&mut tx, &inserted).await?;
-    for s in &mut stored {
-        s.rollup_id = rolled.get(&s.alert_id).copied();
-    }
+    let hints = storm_hints(&*policies.get(pool).await?, &unique);
+    let with_context = group.iter().any(|job| !job.context.is_empty());
     let mut new_context = Vec::with_capacity(group.len());
-    for job in group {
-        new_context.push(context_events::insert_context_events(&mut tx, &job.context).await?);
-    }
-    let created = stored.iter().filter(|s| s.created).count();
-    if created > 0 {
-        // Delivered at commit, to every server process listening: open queues refresh.
-        sqlx::query("select pg_notify($1, $2)")
-            .bind(ALERTS_CHANNEL)
-            .bind(serde_json::json!({ "created": created }).to_string())
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
+    let stored = if with_context {
+        // Alerts and their context events commit together.
+        let mut tx = pool.begin().await?;
+        let stored =
+            if unique.is_empty() { Vec::new() } else { alerts::insert_alerts(&mut tx, &unique, &hints).await? };
+        for job in group {
+            new_context.push(context_events::insert_context_events(&mut tx, &job.context).await?);
+        }
+        tx.commit().await?;
+        stored
+    } else {
+        // One statement is its own transaction: no BEGIN and COMMIT round trips.
+        new_context.resize(group.len(), 0);
+        if unique.is_empty() {
+            Vec::new()
+        } else {
+            alerts::insert_alerts(&mut *pool.acquire().await?, &unique, &hints).await?
+        }
+    };
     Ok(positions
         .into_iter()
         .zip(new_context)

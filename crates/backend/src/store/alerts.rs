@@ -1,5 +1,7 @@
 //! The `alert` table: batch insert with deduplication, and reads.
 
+use std::collections::HashMap;
+
 use riposte_domain::alert::NewAlert;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use time::OffsetDateTime;
@@ -12,99 +14,200 @@ pub struct Stored {
     pub alert_id: i64,
     /// False when the same alert (same source and dedup key) was already stored.
     pub created: bool,
-    /// The storm head it was rolled into, when storm control folded it.
-    pub rollup_id: Option<i64>,
 }
 
-/// Inserts many alerts in one statement; repeats of stored alerts return the existing id.
-/// Callers pass alerts whose `(source, dedup_key)` are distinct within the batch.
-pub async fn insert_alerts(conn: &mut PgConnection, alerts: &[&NewAlert]) -> Result<Vec<Stored>, BackendError> {
-    let mut source = Vec::with_capacity(alerts.len());
-    let mut source_ref = Vec::with_capacity(alerts.len());
-    let mut dedup_key = Vec::with_capacity(alerts.len());
-    let mut title = Vec::with_capacity(alerts.len());
-    let mut description = Vec::with_capacity(alerts.len());
-    let mut severity = Vec::with_capacity(alerts.len());
-    let mut event_time_ms = Vec::with_capacity(alerts.len());
-    let mut entities = Vec::with_capacity(alerts.len());
-    let mut techniques = Vec::with_capacity(alerts.len());
-    let mut tags = Vec::with_capacity(alerts.len());
-    let mut raw = Vec::with_capacity(alerts.len());
-    let mut flow_id = Vec::with_capacity(alerts.len());
-    let mut unmapped = Vec::with_capacity(alerts.len());
-    for alert in alerts {
-        unmapped.push(alert.unmapped.as_ref().map(|u| u.to_string()));
-        flow_id.push(alert.flow_id.as_deref());
-        source.push(alert.source.as_str());
-        source_ref.push(alert.source_ref.as_deref());
-        dedup_key.push(alert.dedup_key.0.as_str());
-        title.push(alert.title.as_str());
-        description.push(alert.description.as_str());
-        severity.push(alert.severity.ocsf_id());
-        event_time_ms.push(alert.event_time_ms);
-        entities.push(serde_json::to_string(&alert.entities).map_err(|e| BackendError::Internal(e.to_string()))?);
-        // Arrays of arrays must be rectangular in PostgreSQL; pass each list as JSON text.
-        techniques
-            .push(serde_json::to_string(&alert.attack_techniques).map_err(|e| BackendError::Internal(e.to_string()))?);
-        tags.push(serde_json::to_string(&alert.tags).map_err(|e| BackendError::Internal(e.to_string()))?);
-        raw.push(alert.raw.as_str());
-    }
-    let rows: Vec<(i64, Option<i64>, bool)> = sqlx::query_as(
-        "with input as ( \
-             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int2[], \
-                                  $7::int8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) with ordinality \
-                 as t(source, source_ref, dedup_key, title, description, severity, event_time_ms, entities, \
-                      techniques, tags, raw, flow_id, unmapped, ord) \
-         ), inserted as ( \
+/// Where an alert would fall under its source's storm policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StormHint {
+    pub key: String,
+    pub window_secs: i32,
+}
+
+/// Inserts many alerts in one statement, queueing the new ones for the post-commit pipeline;
+/// repeats of stored alerts return the existing id. An alert whose storm (by `hints`, one per
+/// alert) is running is stored already pointing at the storm's head. Callers pass alerts
+/// whose `(source, dedup_key)` are distinct within the batch.
+pub async fn insert_alerts(
+    conn: &mut PgConnection,
+    alerts: &[&NewAlert],
+    hints: &[Option<StormHint>],
+) -> Result<Vec<Stored>, BackendError> {
+    let columns = Columns::of(alerts, hints)?;
+    // The lean form on purpose: no join back to the input and no per-row subqueries, so the
+    // statement costs little more than the rows' own writes.
+    let inserted: Vec<(i64, String, String)> = sqlx::query_as(
+        "with inserted as ( \
              insert into alert (source, source_ref, dedup_key, title, description, severity, event_time, \
-                                entities, attack_techniques, tags, raw, flow_id, unmapped) \
+                                entities, attack_techniques, tags, raw, flow_id, unmapped, rollup_id) \
              select source, source_ref, dedup_key, title, description, severity, \
-                    to_timestamp(event_time_ms / 1000.0), entities::jsonb, \
-                    array(select jsonb_array_elements_text(techniques::jsonb)), \
-                    array(select jsonb_array_elements_text(tags::jsonb)), raw, flow_id, unmapped::jsonb \
-             from input order by ord \
+                    to_timestamp(event_time_ms / 1000.0), entities::jsonb, techniques::text[], tags::text[], \
+                    raw, flow_id, unmapped::jsonb, \
+                    (select s.head_alert_id from storm_state s \
+                     where s.source = t.source and s.storm_key = t.storm_key \
+                       and s.last_seen >= now() - make_interval(secs => t.window_secs)) \
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int2[], $7::int8[], \
+                         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
+                         $14::text[], $15::int4[]) \
+                 as t(source, source_ref, dedup_key, title, description, severity, event_time_ms, entities, \
+                      techniques, tags, raw, flow_id, unmapped, storm_key, window_secs) \
              on conflict (source, dedup_key) do nothing \
              returning alert_id, source, dedup_key \
+         ), queued as ( \
+             insert into alert_pipeline (alert_id) select alert_id from inserted \
          ) \
-         select input.ord, coalesce(inserted.alert_id, existing.alert_id), inserted.alert_id is not null \
-         from input \
-         left join inserted on inserted.source = input.source and inserted.dedup_key = input.dedup_key \
-         left join alert existing on inserted.alert_id is null \
-             and existing.source = input.source and existing.dedup_key = input.dedup_key \
-         order by input.ord",
+         select alert_id, source, dedup_key from inserted",
     )
-    .bind(&source)
-    .bind(&source_ref)
-    .bind(&dedup_key)
-    .bind(&title)
-    .bind(&description)
-    .bind(&severity)
-    .bind(&event_time_ms)
-    .bind(&entities)
-    .bind(&techniques)
-    .bind(&tags)
-    .bind(&raw)
-    .bind(&flow_id)
-    .bind(&unmapped)
+    .bind(&columns.source)
+    .bind(&columns.source_ref)
+    .bind(&columns.dedup_key)
+    .bind(&columns.title)
+    .bind(&columns.description)
+    .bind(&columns.severity)
+    .bind(&columns.event_time_ms)
+    .bind(&columns.entities)
+    .bind(&columns.techniques)
+    .bind(&columns.tags)
+    .bind(&columns.raw)
+    .bind(&columns.flow_id)
+    .bind(&columns.unmapped)
+    .bind(&columns.storm_key)
+    .bind(&columns.storm_window)
     .fetch_all(&mut *conn)
     .await?;
-    let mut stored = Vec::with_capacity(rows.len());
-    for ((_, alert_id, created), alert) in rows.into_iter().zip(alerts) {
-        let alert_id = match alert_id {
-            Some(id) => id,
-            // Committed by a concurrent transaction after this statement's snapshot was
-            // taken: `on conflict` saw it, the join could not. A new statement sees it.
-            None => {
-                sqlx::query_scalar("select alert_id from alert where source = $1 and dedup_key = $2")
-                    .bind(&alert.source)
-                    .bind(&alert.dedup_key.0)
-                    .fetch_one(&mut *conn)
-                    .await?
-            }
-        };
-        stored.push(Stored { alert_id, created, rollup_id: None });
+    let mut created: HashMap<(&str, &str), i64> = HashMap::with_capacity(inserted.len());
+    for (alert_id, source, dedup_key) in &inserted {
+        created.insert((source.as_str(), dedup_key.as_str()), *alert_id);
     }
-    Ok(stored)
+    let repeats: Vec<&NewAlert> = alerts
+        .iter()
+        .copied()
+        .filter(|a| !created.contains_key(&(a.source.as_str(), a.dedup_key.0.as_str())))
+        .collect();
+    let existing = existing_ids(conn, &repeats).await?;
+    alerts
+        .iter()
+        .map(|alert| {
+            let key = (alert.source.as_str(), alert.dedup_key.0.as_str());
+            match created.get(&key) {
+                Some(&alert_id) => Ok(Stored { alert_id, created: true }),
+                None => existing
+                    .get(&key)
+                    .map(|&alert_id| Stored { alert_id, created: false })
+                    .ok_or_else(|| BackendError::Internal(format!("alert {:?} neither inserted nor found", key.1))),
+            }
+        })
+        .collect()
+}
+
+/// The ids of alerts already stored under these keys. A new statement also sees a repeat
+/// that a concurrent transaction committed after the insert's snapshot was taken.
+async fn existing_ids<'a>(
+    conn: &mut PgConnection,
+    alerts: &[&'a NewAlert],
+) -> Result<HashMap<(&'a str, &'a str), i64>, BackendError> {
+    if alerts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sources: Vec<&str> = alerts.iter().map(|a| a.source.as_str()).collect();
+    let keys: Vec<&str> = alerts.iter().map(|a| a.dedup_key.0.as_str()).collect();
+    // One index probe per key (a scalar subquery): as a join, the planner, with statistics
+    // from when the table was small, chose to scan the whole table.
+    let ids: Vec<Option<i64>> = sqlx::query_scalar(
+        "select (select e.alert_id from alert e where e.source = k.source and e.dedup_key = k.dedup_key) \
+         from unnest($1::text[], $2::text[]) with ordinality as k(source, dedup_key, ord) order by k.ord",
+    )
+    .bind(&sources)
+    .bind(&keys)
+    .fetch_all(conn)
+    .await?;
+    Ok(alerts
+        .iter()
+        .zip(ids)
+        .filter_map(|(alert, id)| Some(((alert.source.as_str(), alert.dedup_key.0.as_str()), id?)))
+        .collect())
+}
+
+/// An alert batch as one array per column (what `unnest` takes).
+struct Columns<'a> {
+    source: Vec<&'a str>,
+    source_ref: Vec<Option<&'a str>>,
+    dedup_key: Vec<&'a str>,
+    title: Vec<&'a str>,
+    description: Vec<&'a str>,
+    severity: Vec<i16>,
+    event_time_ms: Vec<Option<i64>>,
+    entities: Vec<String>,
+    techniques: Vec<String>,
+    tags: Vec<String>,
+    raw: Vec<&'a str>,
+    flow_id: Vec<Option<&'a str>>,
+    unmapped: Vec<Option<String>>,
+    storm_key: Vec<Option<&'a str>>,
+    storm_window: Vec<Option<i32>>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(alerts: &[&'a NewAlert], hints: &'a [Option<StormHint>]) -> Result<Self, BackendError> {
+        let n = alerts.len();
+        let mut c = Columns {
+            source: Vec::with_capacity(n),
+            source_ref: Vec::with_capacity(n),
+            dedup_key: Vec::with_capacity(n),
+            title: Vec::with_capacity(n),
+            description: Vec::with_capacity(n),
+            severity: Vec::with_capacity(n),
+            event_time_ms: Vec::with_capacity(n),
+            entities: Vec::with_capacity(n),
+            techniques: Vec::with_capacity(n),
+            tags: Vec::with_capacity(n),
+            raw: Vec::with_capacity(n),
+            flow_id: Vec::with_capacity(n),
+            unmapped: Vec::with_capacity(n),
+            storm_key: hints.iter().map(|h| h.as_ref().map(|h| h.key.as_str())).collect(),
+            storm_window: hints.iter().map(|h| h.as_ref().map(|h| h.window_secs)).collect(),
+        };
+        if hints.len() != n {
+            return Err(BackendError::Internal(format!("{} storm hints for {n} alerts", hints.len())));
+        }
+        for alert in alerts {
+            c.source.push(alert.source.as_str());
+            c.source_ref.push(alert.source_ref.as_deref());
+            c.dedup_key.push(alert.dedup_key.0.as_str());
+            c.title.push(alert.title.as_str());
+            c.description.push(alert.description.as_str());
+            c.severity.push(alert.severity.ocsf_id());
+            c.event_time_ms.push(alert.event_time_ms);
+            c.entities.push(serde_json::to_string(&alert.entities).map_err(|e| BackendError::Internal(e.to_string()))?);
+            // Arrays of arrays must be rectangular in PostgreSQL; each list goes as an array
+            // literal, cast per row.
+            c.techniques.push(text_array_literal(&alert.attack_techniques));
+            c.tags.push(text_array_literal(&alert.tags));
+            c.raw.push(alert.raw.as_str());
+            c.flow_id.push(alert.flow_id.as_deref());
+            c.unmapped.push(alert.unmapped.as_ref().map(|u| u.to_string()));
+        }
+        Ok(c)
+    }
+}
+
+/// PostgreSQL's text form of a `text[]`: every element quoted, `"` and `\` escaped.
+fn text_array_literal(items: &[String]) -> String {
+    let mut out = String::from("{");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for ch in item.chars() {
+            if ch == '"' || ch == '\\' {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
 }
 
 /// A stored alert.

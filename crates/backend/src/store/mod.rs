@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod context_events;
+pub mod pipeline;
 pub mod storms;
 pub mod thehive;
 pub mod throttle;

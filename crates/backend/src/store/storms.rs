@@ -2,11 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use riposte_domain::alert::{DEFAULT_POLICY_SOURCE, NewAlert, Placement, StormField, StormPolicy, StormState};
+use riposte_domain::alert::{Placement, StormField, StormPolicy, StormState};
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
+use super::pipeline::Pending;
 use crate::BackendError;
+use crate::storm_cache::{Policies, policy_for};
 
 #[derive(FromRow)]
 struct PolicyRow {
@@ -33,7 +35,6 @@ struct StateRow {
     window_count: i32,
     head_alert_id: Option<i64>,
     last_seen: Option<OffsetDateTime>,
-    tx_now: OffsetDateTime,
 }
 
 /// A policy as stored, with who last changed it.
@@ -102,42 +103,35 @@ pub async fn delete_policy(conn: &mut PgConnection, source: &str) -> Result<bool
         == 1)
 }
 
-/// A new alert just inserted in the current transaction.
-pub struct Inserted<'a> {
-    pub alert_id: i64,
-    pub alert: &'a NewAlert,
-}
-
-/// Rolls newly inserted alerts into storms, inside the inserting transaction: members point
-/// at their head, heads count their members. Returns each alert's head, when it has one.
-pub async fn roll_up(conn: &mut PgConnection, inserted: &[Inserted<'_>]) -> Result<HashMap<i64, i64>, BackendError> {
+/// Rolls committed alerts into storms: members point at their head, heads count their
+/// members. Alerts are placed in the order given (the pipeline's id order), each at its own
+/// received time. Returns each rolled-up alert's head.
+pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<HashMap<i64, i64>, BackendError> {
     let mut rolled = HashMap::new();
-    if inserted.is_empty() {
+    if alerts.is_empty() {
         return Ok(rolled);
     }
-    let policies: HashMap<String, StormPolicy> =
-        sqlx::query_as::<_, PolicyRow>("select source, enabled, threshold, window_secs, group_by from storm_policy")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|row| (row.source.clone(), to_policy(row)))
-            .collect();
-    // Keys in a stable order: every writer locks state rows in the same order (no deadlock).
-    let mut by_key: BTreeMap<(&str, String), (&StormPolicy, Vec<i64>)> = BTreeMap::new();
-    for new in inserted {
-        let source = new.alert.source.as_str();
-        let Some(policy) = policies.get(source).or_else(|| policies.get(DEFAULT_POLICY_SOURCE)) else { continue };
-        if !policy.enabled {
+    let policies = load_policies(&mut *conn).await?;
+    // Keys in a stable order: writers lock state rows in the same order (no deadlock).
+    let mut by_key: BTreeMap<(&str, String), (&StormPolicy, Vec<&Pending>)> = BTreeMap::new();
+    // Alerts ingest pre-placed into a storm that no longer applies are put back on their own.
+    let mut unplaced: Vec<i64> = Vec::new();
+    for alert in alerts {
+        let source = alert.source.as_str();
+        let Some(policy) = policy_for(&policies, source) else {
+            unplaced.extend(alert.rollup_id.map(|_| alert.alert_id));
             continue;
-        }
-        by_key.entry((source, policy.storm_key(new.alert))).or_insert((policy, Vec::new())).1.push(new.alert_id);
+        };
+        let key = policy.storm_key(&alert.title, &alert.entities);
+        by_key.entry((source, key)).or_insert((policy, Vec::new())).1.push(alert);
     }
     if by_key.is_empty() {
+        set_heads(conn, &unplaced.iter().map(|&id| (id, None)).collect::<Vec<_>>()).await?;
         return Ok(rolled);
     }
     let sources: Vec<&str> = by_key.keys().map(|(s, _)| *s).collect();
     let keys: Vec<&str> = by_key.keys().map(|(_, k)| k.as_str()).collect();
-    // Create missing state rows (waiting for a concurrent creator), then lock them all.
+    // Create missing state rows, then lock them all.
     sqlx::query(
         "insert into storm_state (source, storm_key) select * from unnest($1::text[], $2::text[]) \
          on conflict do nothing",
@@ -147,7 +141,7 @@ pub async fn roll_up(conn: &mut PgConnection, inserted: &[Inserted<'_>]) -> Resu
     .execute(&mut *conn)
     .await?;
     let states: Vec<StateRow> = sqlx::query_as(
-        "select s.source, s.storm_key, s.window_start, s.window_count, s.head_alert_id, s.last_seen, now() as tx_now \
+        "select s.source, s.storm_key, s.window_start, s.window_count, s.head_alert_id, s.last_seen \
              from storm_state s join unnest($1::text[], $2::text[]) k(source, storm_key) using (source, storm_key) \
              order by s.source, s.storm_key for update of s",
     )
@@ -155,54 +149,96 @@ pub async fn roll_up(conn: &mut PgConnection, inserted: &[Inserted<'_>]) -> Resu
     .bind(&keys)
     .fetch_all(&mut *conn)
     .await?;
-    let mut members = (Vec::new(), Vec::new());
-    let mut head_growth: BTreeMap<i64, i32> = BTreeMap::new();
+    // Alerts whose head differs from what ingest stored (most often: none to set).
+    let mut changed: Vec<(i64, Option<i64>)> = unplaced.into_iter().map(|id| (id, None)).collect();
+    // Per head: members added, and the latest of their received times.
+    let mut head_growth: BTreeMap<i64, (i32, i64)> = BTreeMap::new();
     let mut new_state = StateColumns::default();
-    let mut now = None;
-    for StateRow { source, storm_key: key, window_start, window_count, head_alert_id: head, last_seen, tx_now } in
-        states
-    {
-        let now_ms = epoch_ms(tx_now);
-        now = Some(tx_now);
-        let Some((policy, alert_ids)) = by_key.get(&(source.as_str(), key.clone())) else { continue };
+    for StateRow { source, storm_key: key, window_start, window_count, head_alert_id: head, last_seen } in states {
+        let Some((policy, pending)) = by_key.get(&(source.as_str(), key.clone())) else { continue };
         let mut state = StormState {
             window_start_ms: epoch_ms(window_start),
             window_count: u32::try_from(window_count).unwrap_or(0),
             head,
             last_seen_ms: last_seen.map(epoch_ms),
         };
-        for &alert_id in alert_ids {
-            if let Placement::Member(head) = state.place(policy, alert_id, now_ms) {
-                members.0.push(alert_id);
-                members.1.push(head);
-                *head_growth.entry(head).or_default() += 1;
-                rolled.insert(alert_id, head);
+        for alert in pending {
+            let at_ms = epoch_ms(alert.received_at);
+            let head = match state.place(policy, alert.alert_id, at_ms) {
+                Placement::Member(head) => Some(head),
+                Placement::Alone | Placement::Head => None,
+            };
+            if alert.rollup_id != head {
+                changed.push((alert.alert_id, head));
+            }
+            if let Some(head) = head {
+                let growth = head_growth.entry(head).or_insert((0, at_ms));
+                growth.0 += 1;
+                growth.1 = growth.1.max(at_ms);
+                rolled.insert(alert.alert_id, head);
             }
         }
         new_state.push(source, key, state);
     }
-    if !members.0.is_empty() {
+    set_heads(&mut *conn, &changed).await?;
+    if !head_growth.is_empty() {
+        let heads: Vec<i64> = head_growth.keys().copied().collect();
+        let growth: Vec<i32> = head_growth.values().map(|(n, _)| *n).collect();
+        let latest: Vec<i64> = head_growth.values().map(|(_, at)| *at).collect();
         sqlx::query(
-            "update alert set rollup_id = m.head from unnest($1::int8[], $2::int8[]) m(alert_id, head) \
-             where alert.alert_id = m.alert_id",
-        )
-        .bind(&members.0)
-        .bind(&members.1)
-        .execute(&mut *conn)
-        .await?;
-        let (heads, growth): (Vec<i64>, Vec<i32>) = head_growth.into_iter().unzip();
-        sqlx::query(
-            "update alert set occurrences = occurrences + g.n, last_seen = $3 \
-             from unnest($1::int8[], $2::int4[]) g(alert_id, n) where alert.alert_id = g.alert_id",
+            "update alert set occurrences = occurrences + g.n, \
+                 last_seen = greatest(last_seen, to_timestamp(g.latest_ms / 1000.0)) \
+             from unnest($1::int8[], $2::int4[], $3::int8[]) g(alert_id, n, latest_ms) \
+             where alert.alert_id = g.alert_id",
         )
         .bind(&heads)
         .bind(&growth)
-        .bind(now)
+        .bind(&latest)
         .execute(&mut *conn)
         .await?;
     }
     new_state.save(conn).await?;
     Ok(rolled)
+}
+
+/// Points alerts at their storm head (or at none).
+async fn set_heads(conn: &mut PgConnection, changed: &[(i64, Option<i64>)]) -> Result<(), BackendError> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let (ids, heads): (Vec<i64>, Vec<Option<i64>>) = changed.iter().copied().unzip();
+    sqlx::query(
+        "update alert set rollup_id = m.head from unnest($1::int8[], $2::int8[]) m(alert_id, head) \
+         where alert.alert_id = m.alert_id",
+    )
+    .bind(&ids)
+    .bind(&heads)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every policy, by source.
+pub async fn load_policies(db: impl PgExecutor<'_>) -> Result<Policies, BackendError> {
+    Ok(sqlx::query_as::<_, PolicyRow>("select source, enabled, threshold, window_secs, group_by from storm_policy")
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.source.clone(), to_policy(row)))
+        .collect())
+}
+
+/// Forgets storm keys idle for longer than any policy's window: such a key would count
+/// afresh anyway, so its row only takes space.
+pub async fn prune_idle_states(db: impl PgExecutor<'_>) -> Result<u64, BackendError> {
+    Ok(sqlx::query(
+        "delete from storm_state \
+         where greatest(window_start, coalesce(last_seen, window_start)) < now() - make_interval(secs => $1)",
+    )
+    .bind(f64::from(StormPolicy::MAX_WINDOW_SECS))
+    .execute(db)
+    .await?
+    .rows_affected())
 }
 
 #[derive(Default)]

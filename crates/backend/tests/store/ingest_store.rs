@@ -87,3 +87,21 @@ async fn only_admins_manage_tokens() {
         assert_eq!(outcome.is_ok(), role == riposte_domain::Role::Admin, "{role}");
     }
 }
+
+#[tokio::test]
+async fn tags_and_techniques_keep_every_character() {
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    let (_, secret) =
+        create_token(&backend, Actor::CommandLine, "sensor", "ids", &[TokenScope::Ingest]).await.expect("token");
+    let token = authenticate_token(&backend, &secret).await.expect("valid token");
+    // Attacker-chosen text: quotes, backslashes, commas, braces, NULL-like words, unicode.
+    let tags = [r#"a "quoted" tag"#, r"back\slash", "comma,separated", "{braces}", "NULL", " ", "ünï ☃"];
+    let body = serde_json::json!({
+        "title": "odd tags", "severity": "low", "tags": tags, "attack_techniques": ["T1059.001", "T1110"]
+    });
+    let stored = ingest_alerts(&backend, &token, alerts(&body.to_string(), "ids")).await.expect("stored");
+    let row = find_alert(&db.pool, stored[0].alert_id).await.expect("query").expect("found");
+    assert_eq!(row.tags, tags);
+    assert_eq!(row.attack_techniques, ["T1059.001", "T1110"]);
+}

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{EntityKind, EntityRole, NewAlert};
+use super::{Entity, EntityKind, EntityRole};
 
 /// The policy that applies to a source without one of its own.
 pub const DEFAULT_POLICY_SOURCE: &str = "*";
@@ -43,7 +43,7 @@ impl StormField {
     }
 
     /// The alert's value for this field, or empty when it has none.
-    fn value(self, alert: &NewAlert) -> &str {
+    fn value(self, entities: &[Entity]) -> &str {
         let (kind, role) = match self {
             StormField::SrcIp => (EntityKind::Ip, Some(EntityRole::Source)),
             StormField::DstIp => (EntityKind::Ip, Some(EntityRole::Destination)),
@@ -51,11 +51,7 @@ impl StormField {
             StormField::Host => (EntityKind::Host, None),
             StormField::User => (EntityKind::User, None),
         };
-        alert
-            .entities
-            .iter()
-            .find(|e| e.kind == kind && (role.is_none() || e.role == role))
-            .map_or("", |e| e.value.as_str())
+        entities.iter().find(|e| e.kind == kind && (role.is_none() || e.role == role)).map_or("", |e| e.value.as_str())
     }
 }
 
@@ -93,13 +89,13 @@ impl StormPolicy {
 
     /// What makes two alerts "the same signature" under this policy: the title (a source's
     /// rule or signature name) plus the values of the grouping fields.
-    pub fn storm_key(&self, alert: &NewAlert) -> String {
-        let mut key = alert.title.clone();
+    pub fn storm_key(&self, title: &str, entities: &[Entity]) -> String {
+        let mut key = title.to_owned();
         for field in &self.group_by {
             key.push('\u{1f}');
             key.push_str(field.as_str());
             key.push('=');
-            key.push_str(field.value(alert));
+            key.push_str(field.value(entities));
         }
         key
     }
@@ -157,7 +153,7 @@ impl StormState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::{DedupKey, Entity, Severity};
+    use crate::alert::{DedupKey, NewAlert, Severity};
 
     fn policy(threshold: u32, group_by: Vec<StormField>) -> StormPolicy {
         StormPolicy { source: "suricata".into(), enabled: true, threshold, window_secs: 60, group_by }
@@ -235,9 +231,12 @@ mod tests {
         let by_attacker = policy(3, vec![StormField::SrcIp]);
         let a = alert("ET SCAN", "10.0.0.1");
         let b = alert("ET SCAN", "10.0.0.2");
-        assert_eq!(by_signature.storm_key(&a), by_signature.storm_key(&b));
-        assert_ne!(by_attacker.storm_key(&a), by_attacker.storm_key(&b));
-        assert_ne!(by_signature.storm_key(&a), by_signature.storm_key(&alert("ET POLICY", "10.0.0.1")));
+        assert_eq!(by_signature.storm_key(&a.title, &a.entities), by_signature.storm_key(&b.title, &b.entities));
+        assert_ne!(by_attacker.storm_key(&a.title, &a.entities), by_attacker.storm_key(&b.title, &b.entities));
+        assert_ne!(by_signature.storm_key(&a.title, &a.entities), {
+            let other = alert("ET POLICY", "10.0.0.1");
+            by_signature.storm_key(&other.title, &other.entities)
+        });
     }
 
     #[test]

@@ -1,0 +1,148 @@
+//! The post-commit pipeline. Ingest only stores and acknowledges; the later stages (storm
+//! roll-up now, correlation and enrichment next) run here, in batches, off the ingest path.
+//! Each new alert is queued in the `alert_pipeline` outbox by the statement that stores it,
+//! so a crash between ingest's commit and the pipeline loses nothing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use tokio::sync::{Notify, oneshot};
+
+use crate::BackendError;
+use crate::ingest::ALERTS_CHANNEL;
+use crate::store::{pipeline, storms};
+
+/// Alerts taken per pipeline transaction.
+pub const BATCH: i64 = 1000;
+/// Picks up work another server process queued, when nothing woke this one.
+const POLL: Duration = Duration::from_secs(1);
+/// After a wake-up, lets more commits land first: under a stream of single alerts one batch
+/// then carries many, and the pipeline's fixed cost per batch (a dozen statements) is paid
+/// once for them all. Short enough that a queue shows a new alert at once to the eye.
+const GATHER: Duration = Duration::from_millis(30);
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// Failures of one single-alert batch before that alert is let through unprocessed.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// The running pipeline worker; it stops when this is dropped.
+pub struct Pipeline {
+    wake: Arc<Notify>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Pipeline {
+    /// Starts the worker on the current runtime. It first drains whatever a previous run left.
+    pub fn start(pool: PgPool) -> Pipeline {
+        let wake = Arc::new(Notify::new());
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(run(pool, wake.clone(), stopped));
+        Pipeline { wake, _stop: stop }
+    }
+
+    /// The handle ingest pokes after each commit that stored new alerts.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+}
+
+/// Runs one batch of at most `limit` alerts through every stage in one transaction, and tells
+/// open queues. Returns how many alerts it took.
+pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError> {
+    let mut tx = pool.begin().await?;
+    let claimed = pipeline::claim(&mut tx, limit).await?;
+    if claimed.ids.is_empty() {
+        return Ok(0);
+    }
+    storms::roll_up(&mut tx, &claimed.alerts).await?;
+    let ids = claimed.ids;
+    pipeline::finish(&mut tx, &ids).await?;
+    // Delivered at commit, to every server process listening: open queues refresh.
+    sqlx::query("select pg_notify($1, $2)")
+        .bind(ALERTS_CHANNEL)
+        .bind(serde_json::json!({ "created": ids.len() }).to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
+/// Runs batches until nothing waits; returns how many alerts passed. Tests and benchmarks
+/// use it to settle; the worker uses it after each wake-up.
+pub async fn run_until_idle(pool: &PgPool) -> Result<usize, BackendError> {
+    let mut total = 0;
+    loop {
+        match run_batch(pool, BATCH).await? {
+            0 => return Ok(total),
+            n => total += n,
+        }
+    }
+}
+
+/// Runs batches while they come back full; a partial batch means the backlog is done, and
+/// the worker waits to gather the next one rather than chase alerts one by one.
+async fn run_while_full(pool: &PgPool) -> Result<(), BackendError> {
+    while run_batch(pool, BATCH).await? as i64 == BATCH {}
+    Ok(())
+}
+
+async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
+    let mut last_prune: Option<Instant> = None;
+    loop {
+        if let Err(err) = run_while_full(&pool).await {
+            tracing::warn!(error = %err, "alert pipeline: batch failed; retrying alert by alert");
+            isolate_failure(&pool).await;
+        }
+        if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            match storms::prune_idle_states(&pool).await {
+                Ok(pruned) => tracing::debug!(pruned, "alert pipeline: idle storm keys forgotten"),
+                Err(err) => tracing::warn!(error = %err, "alert pipeline: pruning storm keys failed"),
+            }
+            last_prune = Some(Instant::now());
+        }
+        tokio::select! {
+            () = wake.notified() => tokio::time::sleep(GATHER).await,
+            () = tokio::time::sleep(POLL) => {}
+            _ = &mut stop => return,
+        }
+    }
+}
+
+/// After a failed batch: runs alerts one at a time. One that fails again and again (say, a
+/// row a newer version wrote) is let through unprocessed, with an error naming it, so that
+/// it cannot stall every alert behind it; it stays stored and listed. A database that is
+/// down fails every attempt and is simply retried on the next wake-up.
+async fn isolate_failure(pool: &PgPool) {
+    let mut attempts = 0;
+    // The failing alert was within one batch; past that, batches resume.
+    for _ in 0..BATCH {
+        match run_batch(pool, 1).await {
+            Ok(0) => return,
+            Ok(_) => attempts = 0,
+            Err(err) => {
+                attempts += 1;
+                if attempts < MAX_ATTEMPTS {
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempts))).await;
+                    continue;
+                }
+                match skip_oldest(pool).await {
+                    Ok(Some(alert_id)) => {
+                        tracing::error!(alert_id, error = %err, "alert pipeline: alert skipped after repeated failures")
+                    }
+                    Ok(None) => {}
+                    // The database itself is failing: stop here, retry later.
+                    Err(_) => return,
+                }
+                attempts = 0;
+            }
+        }
+    }
+}
+
+async fn skip_oldest(pool: &PgPool) -> Result<Option<i64>, BackendError> {
+    Ok(sqlx::query_scalar(
+        "delete from alert_pipeline where alert_id = (select min(alert_id) from alert_pipeline) returning alert_id",
+    )
+    .fetch_optional(pool)
+    .await?)
+}

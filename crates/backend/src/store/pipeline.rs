@@ -1,0 +1,67 @@
+//! The `alert_pipeline` outbox: alerts committed by ingest that the post-commit stages have
+//! not yet seen.
+
+use riposte_domain::alert::Entity;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection};
+use time::OffsetDateTime;
+
+use crate::BackendError;
+
+/// Held for the length of one pipeline transaction, so that several server processes on one
+/// database take turns and each alert passes the stages once, in id order.
+pub const PIPELINE_LOCK: i64 = 0x5269_706f_7374_6501;
+
+/// A committed alert waiting for the pipeline, with what the stages need of it.
+#[derive(Debug, FromRow)]
+pub struct Pending {
+    pub alert_id: i64,
+    pub source: String,
+    pub title: String,
+    pub entities: Json<Vec<Entity>>,
+    pub received_at: OffsetDateTime,
+    /// The head ingest placed it under, if a storm was running when it arrived.
+    pub rollup_id: Option<i64>,
+}
+
+/// One batch taken from the outbox.
+pub struct Claimed {
+    /// Every id taken, to hand to [`finish`].
+    pub ids: Vec<i64>,
+    /// The alerts behind them, in id order.
+    pub alerts: Vec<Pending>,
+}
+
+/// Takes the pipeline lock (waiting for another process's batch) and reads up to `limit`
+/// waiting alerts, oldest first. Call inside a transaction; [`finish`] in the same one.
+pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Claimed, BackendError> {
+    sqlx::query("select pg_advisory_xact_lock($1)").bind(PIPELINE_LOCK).execute(&mut *conn).await?;
+    let ids: Vec<i64> = sqlx::query_scalar("select alert_id from alert_pipeline order by alert_id limit $1")
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    if ids.is_empty() {
+        return Ok(Claimed { ids, alerts: Vec::new() });
+    }
+    // Rows by primary key, one probe per id: the planner cannot see an array's size and
+    // would otherwise scan the whole alert table.
+    let alerts = sqlx::query_as(
+        "select a.alert_id, a.source, a.title, a.entities, a.received_at, a.rollup_id \
+         from unnest($1::int8[]) with ordinality as w(alert_id, ord) join alert a using (alert_id) order by w.ord",
+    )
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(Claimed { ids, alerts })
+}
+
+/// Marks alerts as through the pipeline.
+pub async fn finish(conn: &mut PgConnection, alert_ids: &[i64]) -> Result<(), BackendError> {
+    sqlx::query("delete from alert_pipeline where alert_id = any($1)").bind(alert_ids).execute(conn).await?;
+    Ok(())
+}
+
+/// How many alerts wait for the pipeline (health and benchmarks report it).
+pub async fn backlog(conn: &mut PgConnection) -> Result<i64, BackendError> {
+    Ok(sqlx::query_scalar("select count(*) from alert_pipeline").fetch_one(conn).await?)
+}
