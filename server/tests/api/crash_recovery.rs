@@ -80,6 +80,27 @@ async fn every_acknowledged_alert_survives_sigkill_exactly_once() {
     let lost: Vec<_> = acked.iter().filter(|r| !stored.contains(r.as_str())).collect();
     assert!(lost.is_empty(), "{} acknowledged alerts lost, e.g. {:?}", lost.len(), lost.first());
 
+    // What the killed server's pipeline had not reached, the restarted one finishes: every
+    // alert ends up counted exactly once in the queue (alone, as a storm row, or inside one).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 =
+            sqlx::query_scalar("select count(*) from alert_pipeline").fetch_one(&mut db).await.expect("count");
+        if waiting == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{waiting} alerts still wait for the pipeline after a restart");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (total, counted): (i64, i64) = sqlx::query_as(
+        "select count(*), coalesce(sum(occurrences) filter (where rollup_id is null), 0) \
+         from alert where source = 'crash'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .expect("sums");
+    assert_eq!(counted, total, "the queue's counts cover every stored alert once");
+
     // A sender that never saw its acknowledgement sends again: no duplicate.
     let mut sender = connect(addr).await.expect("connect");
     let first = &acked[0];
