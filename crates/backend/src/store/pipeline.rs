@@ -60,8 +60,3 @@ pub async fn finish(conn: &mut PgConnection, alert_ids: &[i64]) -> Result<(), Ba
     sqlx::query("delete from alert_pipeline where alert_id = any($1)").bind(alert_ids).execute(conn).await?;
     Ok(())
 }
-
-/// How many alerts wait for the pipeline (health and benchmarks report it).
-pub async fn backlog(conn: &mut PgConnection) -> Result<i64, BackendError> {
-    Ok(sqlx::query_scalar("select count(*) from alert_pipeline").fetch_one(conn).await?)
-}

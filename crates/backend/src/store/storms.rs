@@ -1,6 +1,6 @@
 //! The `storm_policy` and `storm_state` tables, and the roll-up of new alerts into storms.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use riposte_domain::alert::{Placement, StormField, StormPolicy, StormState};
 use sqlx::{FromRow, PgConnection, PgExecutor};
@@ -105,11 +105,10 @@ pub async fn delete_policy(conn: &mut PgConnection, source: &str) -> Result<bool
 
 /// Rolls committed alerts into storms: members point at their head, heads count their
 /// members. Alerts are placed in the order given (the pipeline's id order), each at its own
-/// received time. Returns each rolled-up alert's head.
-pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<HashMap<i64, i64>, BackendError> {
-    let mut rolled = HashMap::new();
+/// received time.
+pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), BackendError> {
     if alerts.is_empty() {
-        return Ok(rolled);
+        return Ok(());
     }
     let policies = load_policies(&mut *conn).await?;
     // Keys in a stable order: writers lock state rows in the same order (no deadlock).
@@ -127,7 +126,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<Hash
     }
     if by_key.is_empty() {
         set_heads(conn, &unplaced.iter().map(|&id| (id, None)).collect::<Vec<_>>()).await?;
-        return Ok(rolled);
+        return Ok(());
     }
     let sources: Vec<&str> = by_key.keys().map(|(s, _)| *s).collect();
     let keys: Vec<&str> = by_key.keys().map(|(_, k)| k.as_str()).collect();
@@ -175,7 +174,6 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<Hash
                 let growth = head_growth.entry(head).or_insert((0, at_ms));
                 growth.0 += 1;
                 growth.1 = growth.1.max(at_ms);
-                rolled.insert(alert.alert_id, head);
             }
         }
         new_state.push(source, key, state);
@@ -198,7 +196,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<Hash
         .await?;
     }
     new_state.save(conn).await?;
-    Ok(rolled)
+    Ok(())
 }
 
 /// Points alerts at their storm head (or at none).

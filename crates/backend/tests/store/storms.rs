@@ -56,6 +56,22 @@ async fn settle(db: &TestDb) {
     riposte_backend::pipeline::run_until_idle(&db.pool).await.expect("pipeline");
 }
 
+/// Holds the pipeline's lock until the transaction ends, as a busy pipeline would.
+async fn hold_pipeline(db: &TestDb) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut holder = db.pool.begin().await.expect("begin");
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(riposte_backend::store::pipeline::PIPELINE_LOCK)
+        .execute(&mut *holder)
+        .await
+        .expect("lock");
+    holder
+}
+
+/// Alerts the pipeline has not yet taken.
+async fn waiting(db: &TestDb) -> i64 {
+    sqlx::query_scalar("select count(*) from alert_pipeline").fetch_one(&db.pool).await.expect("count")
+}
+
 async fn count(db: &TestDb) -> i64 {
     sqlx::query_scalar("select count(*) from alert").fetch_one(&db.pool).await.expect("count")
 }
@@ -183,17 +199,10 @@ async fn a_stalled_pipeline_loses_nothing_and_catches_up() {
     let backend = db.backend().await;
     let ids = token(&backend, "ids").await;
     // Hold the pipeline's lock, as a crashed or slow pipeline would leave its work undone.
-    let mut holder = db.pool.begin().await.expect("begin");
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(riposte_backend::store::pipeline::PIPELINE_LOCK)
-        .execute(&mut *holder)
-        .await
-        .expect("lock");
+    let holder = hold_pipeline(&db).await;
     let stored = ingest_alerts(&backend, &ids, flood("ids", "ET STALL", 40, &["192.0.2.7"])).await.expect("stored");
     assert_eq!(stored.len(), 40, "ingest acknowledges without waiting for the pipeline");
-    let waiting: i64 =
-        sqlx::query_scalar("select count(*) from alert_pipeline").fetch_one(&db.pool).await.expect("count");
-    assert_eq!(waiting, 40, "every new alert is queued for the pipeline");
+    assert_eq!(waiting(&db).await, 40, "every new alert is queued for the pipeline");
     assert_eq!(queue(&backend, None).await.len(), 40, "unprocessed alerts are listed, not hidden");
 
     holder.rollback().await.expect("release");
@@ -208,12 +217,7 @@ async fn an_alert_the_pipeline_cannot_read_does_not_stall_the_rest() {
     let db = TestDb::new().await;
     let backend = db.backend().await;
     let ids = token(&backend, "ids").await;
-    let mut holder = db.pool.begin().await.expect("begin");
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(riposte_backend::store::pipeline::PIPELINE_LOCK)
-        .execute(&mut *holder)
-        .await
-        .expect("lock");
+    let holder = hold_pipeline(&db).await;
     let stored = ingest_alerts(&backend, &ids, flood("ids", "ET POISON", 30, &["192.0.2.8"])).await.expect("stored");
     // Entities of a shape this version cannot read (as a newer version might write).
     sqlx::query("update alert set entities = '{\"not\": \"a list\"}' where alert_id = $1")
@@ -224,13 +228,8 @@ async fn an_alert_the_pipeline_cannot_read_does_not_stall_the_rest() {
     holder.rollback().await.expect("release");
     // The backend's own worker isolates the bad alert and carries on.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let waiting: i64 =
-            sqlx::query_scalar("select count(*) from alert_pipeline").fetch_one(&db.pool).await.expect("count");
-        if waiting == 0 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{waiting} alerts still wait for the pipeline");
+    while waiting(&db).await > 0 {
+        assert!(std::time::Instant::now() < deadline, "alerts still wait for the pipeline");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(count(&db).await, 30, "the unreadable alert stays stored");
@@ -242,17 +241,6 @@ async fn an_alert_the_pipeline_cannot_read_does_not_stall_the_rest() {
     .expect("sums");
     assert_eq!(counted, 30, "every alert is still countable");
     assert!(members > 0, "the others were rolled up");
-}
-
-/// Holds the pipeline's lock until the transaction ends, as a busy pipeline would.
-async fn hold_pipeline(db: &TestDb) -> sqlx::Transaction<'static, sqlx::Postgres> {
-    let mut holder = db.pool.begin().await.expect("begin");
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(riposte_backend::store::pipeline::PIPELINE_LOCK)
-        .execute(&mut *holder)
-        .await
-        .expect("lock");
-    holder
 }
 
 async fn heads_of(db: &TestDb, ids: &[i64]) -> Vec<Option<i64>> {
