@@ -13,13 +13,18 @@ fn alerts(body: &str, source: &str) -> Vec<riposte_domain::alert::NewAlert> {
     records.into_iter().map(|r| r.expect("valid record")).collect()
 }
 
+/// An ingest token for the source "ids".
+async fn ids_token(backend: &riposte_backend::Backend) -> riposte_backend::tokens::TokenIdentity {
+    let (_, secret) =
+        create_token(backend, Actor::CommandLine, "sensor", "ids", &[TokenScope::Ingest]).await.expect("token");
+    authenticate_token(backend, &secret).await.expect("valid token")
+}
+
 #[tokio::test]
 async fn resending_returns_the_stored_alert() {
     let db = TestDb::new().await;
     let backend = db.backend().await;
-    let (_, secret) =
-        create_token(&backend, Actor::CommandLine, "sensor", "ids", &[TokenScope::Ingest]).await.expect("token");
-    let token = authenticate_token(&backend, &secret).await.expect("valid token");
+    let token = ids_token(&backend).await;
     assert_eq!(token.source, "ids");
 
     let batch = r#"[{"title":"a","severity":"high","source_ref":"1"},{"title":"b","severity":"low"},
@@ -92,9 +97,7 @@ async fn only_admins_manage_tokens() {
 async fn tags_and_techniques_keep_every_character() {
     let db = TestDb::new().await;
     let backend = db.backend().await;
-    let (_, secret) =
-        create_token(&backend, Actor::CommandLine, "sensor", "ids", &[TokenScope::Ingest]).await.expect("token");
-    let token = authenticate_token(&backend, &secret).await.expect("valid token");
+    let token = ids_token(&backend).await;
     // Attacker-chosen text: quotes, backslashes, commas, braces, NULL-like words, unicode.
     let tags = [r#"a "quoted" tag"#, r"back\slash", "comma,separated", "{braces}", "NULL", " ", "ünï ☃"];
     let body = serde_json::json!({
