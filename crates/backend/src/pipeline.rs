@@ -14,13 +14,13 @@ use crate::ingest::ALERTS_CHANNEL;
 use crate::store::{pipeline, storms};
 
 /// Alerts taken per pipeline transaction.
-pub const BATCH: i64 = 1000;
+pub const BATCH: i64 = 5000;
 /// Picks up work another server process queued, when nothing woke this one.
 const POLL: Duration = Duration::from_secs(1);
 /// After a wake-up, lets more commits land first: under a stream of single alerts one batch
 /// then carries many, and the pipeline's fixed cost per batch (a dozen statements) is paid
 /// once for them all. Short enough that a queue shows a new alert at once to the eye.
-const GATHER: Duration = Duration::from_millis(30);
+const GATHER: Duration = Duration::from_millis(100);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Failures of one single-alert batch before that alert is let through unprocessed.
 const MAX_ATTEMPTS: u32 = 3;
@@ -86,6 +86,15 @@ async fn run_while_full(pool: &PgPool) -> Result<(), BackendError> {
     Ok(())
 }
 
+/// Forgets idle storm keys, under the pipeline lock: only the pipeline writes storm state.
+async fn prune(pool: &PgPool) -> Result<u64, BackendError> {
+    let mut tx = pool.begin().await?;
+    pipeline::lock(&mut tx).await?;
+    let pruned = storms::prune_idle_states(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(pruned)
+}
+
 async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
     let mut last_prune: Option<Instant> = None;
     loop {
@@ -94,7 +103,7 @@ async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
             isolate_failure(&pool).await;
         }
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-            match storms::prune_idle_states(&pool).await {
+            match prune(&pool).await {
                 Ok(pruned) => tracing::debug!(pruned, "alert pipeline: idle storm keys forgotten"),
                 Err(err) => tracing::warn!(error = %err, "alert pipeline: pruning storm keys failed"),
             }

@@ -14,6 +14,7 @@ use riposte_bench::alerts::{self, Generator};
 use riposte_bench::server::Server;
 use riposte_bench::stats::{self, Figures};
 use riposte_bench::{copy, load};
+use riposte_pgcluster::DataDirLock;
 
 #[derive(Debug, Parser)]
 #[command(name = "riposte-bench", about = "Ingest over HTTP against COPY, same database, same run.")]
@@ -37,6 +38,9 @@ struct Options {
     /// profile one.
     #[arg(long, value_delimiter = ',')]
     only: Vec<usize>,
+    /// Leave the scratch directory (database and its log) in place afterwards, to inspect.
+    #[arg(long)]
+    keep_data: bool,
 }
 
 /// (batch size, clients, alerts at scale 1).
@@ -51,11 +55,17 @@ async fn main() -> anyhow::Result<()> {
         None => std::env::current_exe()?.with_file_name("server"),
     };
     anyhow::ensure!(binary.is_file(), "no server binary at {} (build it, or pass --server)", binary.display());
+    // Emptying a directory a running server holds would pull its database away.
+    drop(DataDirLock::try_acquire(&options.data_dir).context("the scratch directory")?);
     let _ = std::fs::remove_dir_all(&options.data_dir);
     std::fs::create_dir_all(&options.data_dir)?;
     let data_dir = options.data_dir.canonicalize()?;
     let result = run(&options, &binary, &data_dir).await;
-    let _ = std::fs::remove_dir_all(&data_dir);
+    if options.keep_data {
+        println!("kept {}", data_dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&data_dir);
+    }
     result
 }
 

@@ -32,6 +32,10 @@ impl LiveHub {
         tokio::spawn(async move {
             loop {
                 if let Err(err) = listen(&pool, &forward).await {
+                    // Shutting down: the pool closes before this task is dropped.
+                    if pool.is_closed() {
+                        return;
+                    }
                     tracing::warn!(error = %err, "live updates: listener failed; retrying");
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;

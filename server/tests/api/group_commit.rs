@@ -97,3 +97,46 @@ async fn a_full_queue_answers_429_and_loses_nothing() {
     let (status, _, _) = post(r#"{"title":"d","severity":"low"}"#.into()).await;
     assert_eq!(status, StatusCode::CREATED, "room again after the commit");
 }
+
+#[tokio::test]
+async fn a_lone_large_batch_is_split_over_two_connections_and_answered_in_order() {
+    let app = TestApp::new().await;
+    let token = app.token("ids", &[TokenScope::Ingest]).await;
+    let alert = |n: usize| format!(r#"{{"title":"t{n}","severity":"low","source_ref":"r{n}"}}"#);
+    // 40 alerts stored first, to come back as repeats.
+    let earlier: Vec<String> = (0..40).map(alert).collect();
+    let reply = app.json(Method::POST, "/api/v1/alerts", &format!("[{}]", earlier.join(",")), Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    // 300 records: the 40 again, 250 new, and 10 of the new ones a second time at the end.
+    let mut batch: Vec<String> = (0..290).map(alert).collect();
+    batch.extend((100..110).map(alert));
+    let reply = app.json(Method::POST, "/api/v1/alerts", &format!("[{}]", batch.join(",")), Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let value: Value = serde_json::from_str(&reply.body).expect("json");
+    let results = value["results"].as_array().expect("results");
+    assert_eq!(results.len(), 300);
+    let references: std::collections::HashMap<i64, String> =
+        sqlx::query_as("select alert_id, source_ref from alert where source = 'ids'")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("alerts")
+            .into_iter()
+            .collect();
+    assert_eq!(references.len(), 290, "every distinct alert stored once");
+    for (position, result) in results.iter().enumerate() {
+        assert_eq!(result["index"].as_u64(), Some(position as u64));
+        let n = if position < 290 { position } else { position - 190 };
+        let id = result["id"].as_i64().expect("id");
+        assert_eq!(references[&id], format!("r{n}"), "record {position} answered with its own alert's id");
+        let created = (40..290).contains(&position);
+        assert_eq!(result["created"].as_bool(), Some(created), "record {position}");
+    }
+    let ingest_connections: i64 = sqlx::query_scalar(
+        "select count(*) from pg_stat_activity \
+         where application_name = 'riposte-ingest-helper' and datname = current_database()",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("activity");
+    assert_eq!(ingest_connections, 1, "the writer spread the batch over a second connection");
+}

@@ -6,10 +6,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use riposte_domain::alert::{ContextEvent, NewAlert};
-use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::store::alerts::{self, Stored, StormHint};
@@ -51,8 +53,14 @@ impl IngestQueue {
     ) -> IngestQueue {
         let (sender, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
+        let writing = Arc::new(AtomicUsize::new(0));
         for _ in 0..settings.writers.max(1) {
-            let writer = Writer { pool: pool.clone(), pipeline: pipeline.clone(), policies: policies.clone() };
+            let writer = Writer {
+                pool: pool.clone(),
+                pipeline: pipeline.clone(),
+                policies: policies.clone(),
+                writing: writing.clone(),
+            };
             tokio::spawn(run_writer(writer, receiver.clone(), settings.max_group.max(1)));
         }
         let max_pending = settings.max_pending.max(1);
@@ -92,10 +100,13 @@ struct Writer {
     /// Woken after a commit that stored new alerts.
     pipeline: Arc<Notify>,
     policies: Arc<StormPolicyCache>,
+    /// Writers in the middle of a write, this one included.
+    writing: Arc<AtomicUsize>,
 }
 
 async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, max_group: usize) {
-    let Writer { pool, pipeline, policies } = &writer;
+    let Writer { pool, pipeline, policies, writing } = &writer;
+    let mut own = OwnConnections::new(pool);
     // Requests in the previous group: about how many senders are waiting on us.
     let mut expected = 1;
     loop {
@@ -107,11 +118,15 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
             group
         };
         let started = std::time::Instant::now();
-        let written = write_group(pool, policies, &group).await;
+        // Alone, a writer may spread a large group over two connections: one client sending
+        // big batches otherwise keeps one database backend busy and leaves the other core idle.
+        let alone = writing.fetch_add(1, Ordering::AcqRel) == 0;
+        let written = own.write(policies, pool, &group, alone).await;
         tracing::debug!(
             requests = group.len(),
             records = group.iter().map(Job::size).sum::<usize>(),
             elapsed_us = started.elapsed().as_micros() as u64,
+            alone,
             "ingest group written"
         );
         match written {
@@ -128,7 +143,7 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
                 tracing::warn!(error = %err, requests = group.len(), "group write failed; writing requests one by one");
                 for job in group {
                     let outcome =
-                        write_group(pool, policies, std::slice::from_ref(&job)).await.map(|mut o| o.remove(0));
+                        own.write(policies, pool, std::slice::from_ref(&job), false).await.map(|mut o| o.remove(0));
                     if outcome.as_ref().is_ok_and(|(stored, _)| stored.iter().any(|s| s.created)) {
                         pipeline.notify_one();
                     }
@@ -141,6 +156,7 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
                 }
             }
         }
+        writing.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -194,11 +210,74 @@ async fn gather(
     group
 }
 
-/// Writes every job's records in one transaction; returns each job's outcome, in order.
+/// A writer's own connections rather than ones from the pool: handing out a pooled
+/// connection costs a round trip (its health check) on every group, the most part of the
+/// database time for a group of single alerts. Opened on first use, and again after a failure
+/// (which may have left them unusable). The helper only serves to split a large group.
+struct OwnConnections {
+    options: PgConnectOptions,
+    main: Option<PgConnection>,
+    helper: Option<PgConnection>,
+}
+
+impl OwnConnections {
+    fn new(pool: &PgPool) -> Self {
+        let options = (*pool.connect_options())
+            .clone()
+            // The ingest statements take arrays and their plans do not depend on the contents;
+            // planning each afresh (a custom plan) cost more than running it for a few alerts.
+            .options([("plan_cache_mode", "force_generic_plan")]);
+        Self { options, main: None, helper: None }
+    }
+
+    async fn main(&mut self) -> Result<&mut PgConnection, BackendError> {
+        Ok(match &mut self.main {
+            Some(conn) => conn,
+            slot => {
+                slot.insert(PgConnection::connect_with(&self.options.clone().application_name("riposte-ingest")).await?)
+            }
+        })
+    }
+
+    async fn both(&mut self) -> Result<(&mut PgConnection, &mut PgConnection), BackendError> {
+        if self.helper.is_none() {
+            let options = self.options.clone().application_name("riposte-ingest-helper");
+            self.helper = Some(PgConnection::connect_with(&options).await?);
+        }
+        self.main().await?;
+        match (&mut self.main, &mut self.helper) {
+            (Some(main), Some(helper)) => Ok((main, helper)),
+            _ => Err(BackendError::Internal("an ingest connection vanished".into())),
+        }
+    }
+
+    /// Writes a group; after a failure, the next write starts on fresh connections.
+    async fn write(
+        &mut self,
+        policies: &StormPolicyCache,
+        pool: &PgPool,
+        group: &[Job],
+        may_split: bool,
+    ) -> Result<Vec<(Vec<Stored>, u64)>, BackendError> {
+        let written = write_group(self, policies, pool, group, may_split).await;
+        if written.is_err() {
+            (self.main, self.helper) = (None, None);
+        }
+        written
+    }
+}
+
+/// Alerts a group needs before a lone writer splits it over two connections.
+const SPLIT_FROM: usize = 64;
+
+/// Writes every job's records in one transaction (two when `may_split` and the group is
+/// large and has no context events); returns each job's outcome, in order.
 async fn write_group(
-    pool: &PgPool,
+    own: &mut OwnConnections,
     policies: &StormPolicyCache,
+    pool: &PgPool,
     group: &[Job],
+    may_split: bool,
 ) -> Result<Vec<(Vec<Stored>, u64)>, BackendError> {
     // Repeats within the group point at their first copy (one statement cannot insert a
     // key twice); only the first copy can count as created.
@@ -225,7 +304,7 @@ async fn write_group(
     let mut new_context = Vec::with_capacity(group.len());
     let stored = if with_context {
         // Alerts and their context events commit together.
-        let mut tx = pool.begin().await?;
+        let mut tx = own.main().await?.begin().await?;
         let stored =
             if unique.is_empty() { Vec::new() } else { alerts::insert_alerts(&mut tx, &unique, &hints).await? };
         for job in group {
@@ -238,8 +317,19 @@ async fn write_group(
         new_context.resize(group.len(), 0);
         if unique.is_empty() {
             Vec::new()
+        } else if may_split && unique.len() >= SPLIT_FROM {
+            // Both halves commit before any request is answered. Should one fail, the other
+            // stays stored, and the sender's retry finds its alerts as repeats: none is lost
+            // or stored twice.
+            let half = unique.len() / 2;
+            let (main, helper) = own.both().await?;
+            let (first, second) = tokio::try_join!(
+                alerts::insert_alerts(main, &unique[..half], &hints[..half]),
+                alerts::insert_alerts(helper, &unique[half..], &hints[half..]),
+            )?;
+            [first, second].concat()
         } else {
-            alerts::insert_alerts(&mut *pool.acquire().await?, &unique, &hints).await?
+            alerts::insert_alerts(own.main().await?, &unique, &hints).await?
         }
     };
     Ok(positions

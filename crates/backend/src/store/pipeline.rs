@@ -35,7 +35,7 @@ pub struct Claimed {
 /// Takes the pipeline lock (waiting for another process's batch) and reads up to `limit`
 /// waiting alerts, oldest first. Call inside a transaction; [`finish`] in the same one.
 pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Claimed, BackendError> {
-    sqlx::query("select pg_advisory_xact_lock($1)").bind(PIPELINE_LOCK).execute(&mut *conn).await?;
+    lock(&mut *conn).await?;
     let ids: Vec<i64> = sqlx::query_scalar("select alert_id from alert_pipeline order by alert_id limit $1")
         .bind(limit)
         .fetch_all(&mut *conn)
@@ -53,6 +53,12 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Claimed, Backe
     .fetch_all(conn)
     .await?;
     Ok(Claimed { ids, alerts })
+}
+
+/// Takes the pipeline lock until the transaction ends (waiting for another process's batch).
+pub async fn lock(conn: &mut PgConnection) -> Result<(), BackendError> {
+    sqlx::query("select pg_advisory_xact_lock($1)").bind(PIPELINE_LOCK).execute(conn).await?;
+    Ok(())
 }
 
 /// Marks alerts as through the pipeline.

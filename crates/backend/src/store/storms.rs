@@ -111,7 +111,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), 
         return Ok(());
     }
     let policies = load_policies(&mut *conn).await?;
-    // Keys in a stable order: writers lock state rows in the same order (no deadlock).
+    // Keys in a stable order, so that state rows are written in one order.
     let mut by_key: BTreeMap<(&str, String), (&StormPolicy, Vec<&Pending>)> = BTreeMap::new();
     // Alerts ingest pre-placed into a storm that no longer applies are put back on their own.
     let mut unplaced: Vec<i64> = Vec::new();
@@ -130,37 +130,35 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), 
     }
     let sources: Vec<&str> = by_key.keys().map(|(s, _)| *s).collect();
     let keys: Vec<&str> = by_key.keys().map(|(_, k)| k.as_str()).collect();
-    // Create missing state rows, then lock them all.
-    sqlx::query(
-        "insert into storm_state (source, storm_key) select * from unnest($1::text[], $2::text[]) \
-         on conflict do nothing",
-    )
-    .bind(&sources)
-    .bind(&keys)
-    .execute(&mut *conn)
-    .await?;
-    let states: Vec<StateRow> = sqlx::query_as(
+    // No row locks: only the pipeline writes storm_state, one batch at a time under its lock.
+    let rows: Vec<StateRow> = sqlx::query_as(
         "select s.source, s.storm_key, s.window_start, s.window_count, s.head_alert_id, s.last_seen \
-             from storm_state s join unnest($1::text[], $2::text[]) k(source, storm_key) using (source, storm_key) \
-             order by s.source, s.storm_key for update of s",
+             from storm_state s join unnest($1::text[], $2::text[]) k(source, storm_key) using (source, storm_key)",
     )
     .bind(&sources)
     .bind(&keys)
     .fetch_all(&mut *conn)
     .await?;
+    let mut stored: BTreeMap<(String, String), StormState> = rows
+        .into_iter()
+        .map(|row| {
+            let state = StormState {
+                window_start_ms: epoch_ms(row.window_start),
+                window_count: u32::try_from(row.window_count).unwrap_or(0),
+                head: row.head_alert_id,
+                last_seen_ms: row.last_seen.map(epoch_ms),
+            };
+            ((row.source, row.storm_key), state)
+        })
+        .collect();
     // Alerts whose head differs from what ingest stored (most often: none to set).
     let mut changed: Vec<(i64, Option<i64>)> = unplaced.into_iter().map(|id| (id, None)).collect();
     // Per head: members added, and the latest of their received times.
     let mut head_growth: BTreeMap<i64, (i32, i64)> = BTreeMap::new();
     let mut new_state = StateColumns::default();
-    for StateRow { source, storm_key: key, window_start, window_count, head_alert_id: head, last_seen } in states {
-        let Some((policy, pending)) = by_key.get(&(source.as_str(), key.clone())) else { continue };
-        let mut state = StormState {
-            window_start_ms: epoch_ms(window_start),
-            window_count: u32::try_from(window_count).unwrap_or(0),
-            head,
-            last_seen_ms: last_seen.map(epoch_ms),
-        };
+    for ((source, key), (policy, pending)) in &by_key {
+        // A key never seen (or pruned while idle) starts with nothing counted.
+        let mut state = stored.remove(&(source.to_string(), key.clone())).unwrap_or_default();
         for alert in pending {
             let at_ms = epoch_ms(alert.received_at);
             let head = match state.place(policy, alert.alert_id, at_ms) {
@@ -176,7 +174,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), 
                 growth.1 = growth.1.max(at_ms);
             }
         }
-        new_state.push(source, key, state);
+        new_state.push(source.to_string(), key.clone(), state);
     }
     set_heads(&mut *conn, &changed).await?;
     if !head_growth.is_empty() {
@@ -261,12 +259,14 @@ impl StateColumns {
 
     async fn save(self, conn: &mut PgConnection) -> Result<(), BackendError> {
         sqlx::query(
-            "update storm_state s set window_start = to_timestamp(n.window_start_ms / 1000.0), \
-                 window_count = n.window_count, head_alert_id = n.head, \
-                 last_seen = to_timestamp(n.last_seen_ms / 1000.0) \
+            "insert into storm_state (source, storm_key, window_start, window_count, head_alert_id, last_seen) \
+             select source, storm_key, to_timestamp(window_start_ms / 1000.0), window_count, head, \
+                    to_timestamp(last_seen_ms / 1000.0) \
              from unnest($1::text[], $2::text[], $3::int8[], $4::int4[], $5::int8[], $6::int8[]) \
                  n(source, storm_key, window_start_ms, window_count, head, last_seen_ms) \
-             where s.source = n.source and s.storm_key = n.storm_key",
+             on conflict (source, storm_key) do update set window_start = excluded.window_start, \
+                 window_count = excluded.window_count, head_alert_id = excluded.head_alert_id, \
+                 last_seen = excluded.last_seen",
         )
         .bind(&self.source)
         .bind(&self.key)
