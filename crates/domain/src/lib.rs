@@ -2,6 +2,7 @@
 //! Nothing here performs I/O, so everything compiles to wasm and is unit-tested directly.
 
 pub mod alert;
+pub mod correlation;
 pub mod ingest_admin;
 pub mod navigation;
 pub mod permission;
