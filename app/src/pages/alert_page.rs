@@ -78,7 +78,7 @@ fn AlertView(alert: AlertDetail) -> impl IntoView {
                     <tr>
                         <td>{e.kind.as_str()}</td>
                         <td class="mono">{e.value}</td>
-                        <td>{e.role.map_or("", |r| match r { riposte_domain::alert::EntityRole::Source => "source", riposte_domain::alert::EntityRole::Destination => "destination" })}</td>
+                        <td>{e.role.map_or("", riposte_domain::alert::EntityRole::as_str)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -131,7 +131,7 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
         );
         match written {
             Ok(outcomes) => {
-                if outcomes.iter().any(|(stored, _)| stored.iter().any(|s| s.created)) {
+                if outcomes.iter().any(stored_new_alerts) {
                     pipeline.notify_one();
                 }
                 for (job, outcome) in group.into_iter().zip(outcomes) {
@@ -144,7 +144,7 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
                 for job in group {
                     let outcome =
                         own.write(policies, pool, std::slice::from_ref(&job), false).await.map(|mut o| o.remove(0));
-                    if outcome.as_ref().is_ok_and(|(stored, _)| stored.iter().any(|s| s.created)) {
+                    if outcome.as_ref().is_ok_and(stored_new_alerts) {
                         pipeline.notify_one();
                     }
                     let _ = job.reply.send(outcome);
@@ -158,6 +158,11 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
         }
         writing.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// Whether a request's outcome created any alert (the pipeline then has work).
+fn stored_new_alerts((stored, _): &(Vec<Stored>, u64)) -> bool {
+    stored.iter().any(|s| s.created)
 }
 
 /// Each alert's storm key under its source's policy, so that the insert can place it straight
@@ -231,24 +236,13 @@ impl OwnConnections {
     }
 
     async fn main(&mut self) -> Result<&mut PgConnection, BackendError> {
-        Ok(match &mut self.main {
-            Some(conn) => conn,
-            slot => {
-                slot.insert(PgConnection::connect_with(&self.options.clone().application_name("riposte-ingest")).await?)
-            }
-        })
+        open(&mut self.main, &self.options, "riposte-ingest").await
     }
 
     async fn both(&mut self) -> Result<(&mut PgConnection, &mut PgConnection), BackendError> {
-        if self.helper.is_none() {
-            let options = self.options.clone().application_name("riposte-ingest-helper");
-            self.helper = Some(PgConnection::connect_with(&options).await?);
-        }
-        self.main().await?;
-        match (&mut self.main, &mut self.helper) {
-            (Some(main), Some(helper)) => Ok((main, helper)),
-            _ => Err(BackendError::Internal("an ingest connection vanished".into())),
-        }
+        let main = open(&mut self.main, &self.options, "riposte-ingest").await?;
+        let helper = open(&mut self.helper, &self.options, "riposte-ingest-helper").await?;
+        Ok((main, helper))
     }
 
     /// Writes a group; after a failure, the next write starts on fresh connections.
@@ -265,6 +259,18 @@ impl OwnConnections {
         }
         written
     }
+}
+
+/// The connection in `slot`, opened (named `name` in `pg_stat_activity`) when there is none.
+async fn open<'a>(
+    slot: &'a mut Option<PgConnection>,
+    options: &PgConnectOptions,
+    name: &str,
+) -> Result<&'a mut PgConnection, BackendError> {
+    Ok(match slot {
+        Some(conn) => conn,
+        None => slot.insert(PgConnection::connect_with(&options.clone().application_name(name)).await?),
+    })
 }
 
 /// Alerts a group needs before a lone writer splits it over two connections.

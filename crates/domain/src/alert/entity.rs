@@ -52,6 +52,15 @@ pub enum EntityRole {
     Destination,
 }
 
+impl EntityRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityRole::Source => "source",
+            EntityRole::Destination => "destination",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Entity {
     pub kind: EntityKind,

@@ -64,15 +64,10 @@ impl JoinKey {
     pub fn text(&self) -> String {
         let mut out = self.rule_id.clone();
         for entity in &self.entities {
-            let role = match entity.role {
-                Some(EntityRole::Source) => "src",
-                Some(EntityRole::Destination) => "dst",
-                None => "",
-            };
             out.push('|');
             out.push_str(entity.kind.as_str());
             out.push(':');
-            out.push_str(role);
+            out.push_str(entity.role.map_or("", EntityRole::as_str));
             out.push(':');
             out.push_str(&entity.value);
         }
