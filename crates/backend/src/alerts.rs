@@ -84,7 +84,7 @@ pub async fn set_alert_status(
     Ok(to)
 }
 
-fn summary(row: AlertRow) -> Result<AlertSummary, BackendError> {
+pub(crate) fn summary(row: AlertRow) -> Result<AlertSummary, BackendError> {
     let entities: Vec<Entity> =
         serde_json::from_value(row.entities).map_err(|e| BackendError::Internal(format!("stored entities: {e}")))?;
     Ok(AlertSummary {

@@ -10,7 +10,9 @@ use sqlx::PgPool;
 use tokio::sync::{Notify, oneshot};
 
 use crate::BackendError;
+use crate::correlation;
 use crate::ingest::ALERTS_CHANNEL;
+use crate::live;
 use crate::store::{pipeline, storms};
 
 /// Alerts taken per pipeline transaction.
@@ -54,7 +56,8 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError>
     if claimed.ids.is_empty() {
         return Ok(0);
     }
-    storms::roll_up(&mut tx, &claimed.alerts).await?;
+    let rolled = storms::roll_up(&mut tx, &claimed.alerts).await?;
+    let incidents = correlation::correlate(&mut tx, &claimed.alerts, &rolled).await?;
     let ids = claimed.ids;
     pipeline::finish(&mut tx, &ids).await?;
     // Delivered at commit, to every server process listening: open queues refresh.
@@ -63,6 +66,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError>
         .bind(serde_json::json!({ "created": ids.len() }).to_string())
         .execute(&mut *tx)
         .await?;
+    live::incidents_changed(&mut tx, &incidents).await?;
     tx.commit().await?;
     Ok(ids.len())
 }

@@ -4,9 +4,15 @@
 pub mod alerts;
 pub mod audit;
 pub mod context_events;
+pub mod correlation;
+pub mod incident_evidence;
+pub mod incident_links;
+pub mod incident_moves;
+pub mod incidents;
 pub mod pipeline;
 pub mod storms;
 pub mod thehive;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod workspace;

@@ -18,7 +18,10 @@ pub struct Pending {
     pub alert_id: i64,
     pub source: String,
     pub title: String,
+    /// OCSF severity id, 1 to 5.
+    pub severity: i16,
     pub entities: Json<Vec<Entity>>,
+    pub attack_techniques: Vec<String>,
     pub received_at: OffsetDateTime,
     /// The head ingest placed it under, if a storm was running when it arrived.
     pub rollup_id: Option<i64>,
@@ -46,7 +49,7 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Claimed, Backe
     // Rows by primary key, one probe per id: the planner cannot see an array's size and
     // would otherwise scan the whole alert table.
     let alerts = sqlx::query_as(
-        "select a.alert_id, a.source, a.title, a.entities, a.received_at, a.rollup_id \
+        "select a.alert_id, a.source, a.title, a.severity, a.entities, a.attack_techniques, a.received_at, a.rollup_id \
          from unnest($1::int8[]) with ordinality as w(alert_id, ord) join alert a using (alert_id) order by w.ord",
     )
     .bind(&ids)

@@ -1,6 +1,6 @@
 //! The `storm_policy` and `storm_state` tables, and the roll-up of new alerts into storms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use riposte_domain::alert::{Placement, StormField, StormPolicy, StormState};
 use sqlx::{FromRow, PgConnection, PgExecutor};
@@ -103,12 +103,22 @@ pub async fn delete_policy(conn: &mut PgConnection, source: &str) -> Result<bool
         == 1)
 }
 
+/// What a roll-up did, for the stages after it.
+#[derive(Debug, Default)]
+pub struct RolledUp {
+    /// Alerts now under a storm head: they follow their head and are not handled alone.
+    pub members: HashSet<i64>,
+    /// Per head: members added by this batch, and the latest of their received times (ms).
+    pub growth: BTreeMap<i64, (i32, i64)>,
+}
+
 /// Rolls committed alerts into storms: members point at their head, heads count their
 /// members. Alerts are placed in the order given (the pipeline's id order), each at its own
 /// received time.
-pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), BackendError> {
+pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<RolledUp, BackendError> {
+    let mut rolled = RolledUp::default();
     if alerts.is_empty() {
-        return Ok(());
+        return Ok(rolled);
     }
     let policies = load_policies(&mut *conn).await?;
     // Keys in a stable order, so that state rows are written in one order.
@@ -126,7 +136,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), 
     }
     if by_key.is_empty() {
         set_heads(conn, &unplaced.iter().map(|&id| (id, None)).collect::<Vec<_>>()).await?;
-        return Ok(());
+        return Ok(rolled);
     }
     let sources: Vec<&str> = by_key.keys().map(|(s, _)| *s).collect();
     let keys: Vec<&str> = by_key.keys().map(|(_, k)| k.as_str()).collect();
@@ -153,8 +163,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), 
         .collect();
     // Alerts whose head differs from what ingest stored (most often: none to set).
     let mut changed: Vec<(i64, Option<i64>)> = unplaced.into_iter().map(|id| (id, None)).collect();
-    // Per head: members added, and the latest of their received times.
-    let mut head_growth: BTreeMap<i64, (i32, i64)> = BTreeMap::new();
+    let head_growth = &mut rolled.growth;
     let mut new_state = StateColumns::default();
     for ((source, key), (policy, pending)) in &by_key {
         // A key never seen (or pruned while idle) starts with nothing counted.
@@ -169,6 +178,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), 
                 changed.push((alert.alert_id, head));
             }
             if let Some(head) = head {
+                rolled.members.insert(alert.alert_id);
                 let growth = head_growth.entry(head).or_insert((0, at_ms));
                 growth.0 += 1;
                 growth.1 = growth.1.max(at_ms);
@@ -194,7 +204,7 @@ pub async fn roll_up(conn: &mut PgConnection, alerts: &[Pending]) -> Result<(), 
         .await?;
     }
     new_state.save(conn).await?;
-    Ok(())
+    Ok(rolled)
 }
 
 /// Points alerts at their storm head (or at none).

@@ -1,0 +1,130 @@
+//! The correlation stage of the pipeline: each new alert joins the open incident it shares
+//! entities with (by the rules, within their windows) or opens one. Storm members follow
+//! their head, adding to its incident's counts. Runs inside the pipeline's transaction, so a
+//! batch is correlated exactly once.
+
+pub mod plan;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use riposte_domain::alert::{Entity, EntityKind, Severity};
+use riposte_domain::incident::Priority;
+use sqlx::PgConnection;
+
+use crate::BackendError;
+use crate::store::correlation as store;
+use crate::store::incident_links::{self, EntitySeen, Growth, NewLink, Opening};
+use crate::store::pipeline::Pending;
+use crate::store::storms::RolledUp;
+use plan::{AlertInput, PLANNED_ID_BASE, frequency_key};
+
+/// Who correlation's links and events are attributed to.
+pub const ACTOR: &str = "correlation";
+
+/// Entity kinds an incident's entity panel keeps (ports, protocols and flow ids only repeat
+/// what the addresses say).
+fn kept(kind: EntityKind) -> bool {
+    !matches!(kind, EntityKind::Port | EntityKind::Protocol | EntityKind::CommunityId)
+}
+
+/// Correlates a batch; returns the incidents it changed.
+pub async fn correlate(
+    conn: &mut PgConnection,
+    alerts: &[Pending],
+    rolled: &RolledUp,
+) -> Result<BTreeSet<i64>, BackendError> {
+    let singles: Vec<&Pending> = alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
+    let mut growth: BTreeMap<i64, Growth> = BTreeMap::new();
+    if !singles.is_empty() {
+        let rules = store::load_rules(&mut *conn).await?;
+        let exclusions = store::load_exclusions(&mut *conn).await?;
+        let inputs: Vec<AlertInput> = singles
+            .iter()
+            .map(|a| AlertInput { alert_id: a.alert_id, at_ms: epoch_ms(a.received_at), entities: &a.entities.0 })
+            .collect();
+        let entity_keys: Vec<String> = {
+            let set: BTreeSet<String> = inputs.iter().flat_map(|a| a.entities.iter().map(frequency_key)).collect();
+            set.into_iter().collect()
+        };
+        let frequencies = store::load_frequencies(&mut *conn, &entity_keys).await?;
+        let all_keys: Vec<String> = {
+            // Every key any alert could have: frequency can only remove keys, never add one.
+            let none = riposte_domain::correlation::Exclusions { list: Vec::new(), max_frequency: u32::MAX };
+            let set: BTreeSet<String> = inputs
+                .iter()
+                .flat_map(|a| riposte_domain::correlation::join_keys(&rules, a.entities, &none, &|_| 0))
+                .map(|k| k.text())
+                .collect();
+            set.into_iter().collect()
+        };
+        let holders = store::open_holders(&mut *conn, &all_keys).await?;
+        let plan = plan::plan(&rules, &exclusions, &inputs, &holders, &frequencies);
+
+        let ids = incident_links::reserve_incident_ids(&mut *conn, plan.opened.len()).await?;
+        let real_id: HashMap<i64, i64> = plan.opened.iter().map(|(planned, _)| *planned).zip(ids).collect();
+        let real = |id: i64| if id >= PLANNED_ID_BASE { real_id[&id] } else { id };
+        let by_id: HashMap<i64, &Pending> = singles.iter().map(|a| (a.alert_id, *a)).collect();
+        let openings: Vec<Opening> = plan
+            .opened
+            .iter()
+            .map(|(planned, alert_id)| {
+                let alert = by_id[alert_id];
+                let severity = Severity::from_ocsf_id(i64::from(alert.severity)).unwrap_or(Severity::Medium);
+                Opening {
+                    incident_id: real(*planned),
+                    alert_id: *alert_id,
+                    title: &alert.title,
+                    severity: alert.severity,
+                    priority: i16::from(Priority::from_severity(severity).level()),
+                    at_ms: epoch_ms(alert.received_at),
+                }
+            })
+            .collect();
+        incident_links::open_incidents(&mut *conn, &openings).await?;
+
+        let links: Vec<NewLink> = plan
+            .links
+            .iter()
+            .map(|l| NewLink { alert_id: l.alert_id, incident_id: real(l.incident_id), reason: l.reason.as_ref() })
+            .collect();
+        let opened_by: BTreeSet<i64> = plan.opened.iter().map(|(_, alert)| *alert).collect();
+        incident_links::link_alerts(&mut *conn, &links, ACTOR, &opened_by).await?;
+
+        let mut seen: BTreeMap<(i64, &Entity), EntitySeen> = BTreeMap::new();
+        for link in &plan.links {
+            let incident = real(link.incident_id);
+            let alert = by_id[&link.alert_id];
+            let g = growth.entry(incident).or_default();
+            g.add(1, 1, link.at_ms);
+            g.severity = g.severity.max(alert.severity);
+            g.techniques.extend(alert.attack_techniques.iter().cloned());
+            for entity in alert.entities.0.iter().filter(|e| kept(e.kind)) {
+                let s = seen.entry((incident, entity)).or_insert(EntitySeen {
+                    count: 0,
+                    first_ms: link.at_ms,
+                    last_ms: link.at_ms,
+                });
+                s.count += 1;
+                s.first_ms = s.first_ms.min(link.at_ms);
+                s.last_ms = s.last_ms.max(link.at_ms);
+            }
+        }
+        incident_links::add_entities(&mut *conn, &seen).await?;
+        let keys: BTreeMap<(String, i64), i64> =
+            plan.keys.into_iter().map(|((text, incident), at)| ((text, real(incident)), at)).collect();
+        store::touch_keys(&mut *conn, &keys).await?;
+        store::save_frequencies(&mut *conn, &plan.frequencies).await?;
+    }
+    // Storm members add to their head's incident: counts and latest activity only.
+    let heads: Vec<i64> = rolled.growth.keys().copied().collect();
+    for (head, incident) in incident_links::incidents_of(&mut *conn, &heads).await? {
+        let (members, latest_ms) = rolled.growth[&head];
+        growth.entry(incident).or_default().add(0, i64::from(members), latest_ms);
+    }
+    incident_links::grow_incidents(&mut *conn, &growth).await?;
+    Ok(growth.into_keys().collect())
+}
+
+fn epoch_ms(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
