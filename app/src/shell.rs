@@ -8,8 +8,8 @@ use leptos_router::{SsrMode, path};
 use crate::components::app_layout::AppLayout;
 use crate::pages::{
     admin_page::AdminPage, alert_page::AlertPage, containment_page::ContainmentPage, dashboards_page::DashboardsPage,
-    home_page::HomePage, incidents_page::IncidentsPage, ingest_admin_page::IngestAdminPage,
-    not_found_page::NotFoundPage, queue_page::QueuePage, sign_in_page::SignInPage,
+    home_page::HomePage, incident_page::IncidentPage, incidents_page::IncidentsPage, ingest_admin_page::IngestAdminPage,
+    not_found_page::NotFoundPage, queue_page::QueuePage, search_page::SearchPage, sign_in_page::SignInPage,
 };
 
 /// The full document rendered on the server around [`App`].
@@ -51,6 +51,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/queue") ssr=SsrMode::Async view=QueuePage/>
                     <Route path=path!("/alerts/:id") ssr=SsrMode::Async view=AlertPage/>
                     <Route path=path!("/incidents") ssr=SsrMode::Async view=IncidentsPage/>
+                    <Route path=path!("/incidents/:id") ssr=SsrMode::Async view=IncidentPage/>
+                    <Route path=path!("/search") ssr=SsrMode::Async view=SearchPage/>
                     <Route path=path!("/containment") ssr=SsrMode::Async view=ContainmentPage/>
                     <Route path=path!("/dashboards") ssr=SsrMode::Async view=DashboardsPage/>
                     <Route path=path!("/admin") ssr=SsrMode::Async view=AdminPage/>

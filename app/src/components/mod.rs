@@ -5,6 +5,7 @@ pub mod app_layout;
 pub mod error_notice;
 pub mod http_status;
 pub mod live_refresh;
+pub mod markdown_view;
 pub mod nav_bar;
 pub mod require_permission;
 pub mod row_keys;

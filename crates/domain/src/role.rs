@@ -8,7 +8,7 @@ use crate::Permission;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Tier 1 analyst: triages the alert queue.
+    /// Tier 1 analyst: triages the alert queue and new incidents.
     Tier1,
     /// Tier 2 analyst: investigates incidents, requests containment.
     Tier2,
@@ -61,7 +61,8 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Tier1 => &[ViewQueue, TriageAlerts, ViewIncidents, CommentIncidents],
+            // Tier 1 triages incidents too: takes them, sets their status, closes false positives.
+            Role::Tier1 => &[ViewQueue, TriageAlerts, ViewIncidents, CommentIncidents, EditIncidents],
             Role::Tier2 => &[
                 ViewQueue,
                 TriageAlerts,

@@ -99,6 +99,7 @@ pub fn build_router(backend: Backend, options: &ServeOptions, store: PostgresSto
         .route("/api/v1/alerts/{id}", get(native_api::get_alert).patch(alert_rest::update_status))
         .route("/api/v1/openapi.json", get(openapi::openapi))
         .route("/api/v1/stream/alerts", get(live::stream_alerts))
+        .route("/api/v1/stream/incidents", get(live::stream_incidents))
         .route("/api/v1/eve", post(eve_api::ingest_eve).layer(axum::extract::DefaultBodyLimit::max(MAX_INGEST_BODY)))
         .route(
             "/api/v1/events/{format}",

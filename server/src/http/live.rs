@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use riposte_backend::ingest::ALERTS_CHANNEL;
+use riposte_backend::live::{INCIDENTS_CHANNEL, NOTICES_CHANNEL};
 use riposte_backend::tokens::TokenScope;
 use riposte_domain::Permission;
 use sqlx::PgPool;
@@ -17,10 +18,17 @@ use tokio::sync::broadcast;
 use super::api_auth::ApiCaller;
 use super::api_error::ApiError;
 
+/// A notice from the database: its channel and payload.
+#[derive(Clone, Debug)]
+struct Notice {
+    channel: String,
+    payload: String,
+}
+
 /// Notices from the database, shared by every open stream of this process.
 #[derive(Clone)]
 pub struct LiveHub {
-    sender: broadcast::Sender<String>,
+    sender: broadcast::Sender<Notice>,
 }
 
 impl LiveHub {
@@ -45,13 +53,14 @@ impl LiveHub {
     }
 }
 
-async fn listen(pool: &PgPool, forward: &broadcast::Sender<String>) -> Result<(), sqlx::Error> {
+async fn listen(pool: &PgPool, forward: &broadcast::Sender<Notice>) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(ALERTS_CHANNEL).await?;
+    listener.listen_all([ALERTS_CHANNEL, INCIDENTS_CHANNEL, NOTICES_CHANNEL]).await?;
     loop {
         let notification = listener.recv().await?;
-        // No receivers is normal (nobody has a queue open).
-        let _ = forward.send(notification.payload().to_owned());
+        let notice = Notice { channel: notification.channel().to_owned(), payload: notification.payload().to_owned() };
+        // No receivers is normal (nobody has a page open).
+        let _ = forward.send(notice);
     }
 }
 
@@ -61,15 +70,38 @@ pub async fn stream_alerts(
     caller: ApiCaller,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(Permission::ViewQueue, TokenScope::Read)?;
+    Ok(stream(&hub, &[(ALERTS_CHANNEL, "alerts")]))
+}
+
+/// `GET /api/v1/stream/incidents`: an `incidents` event naming the incidents that changed
+/// (or `"many"`), and a `notices` event naming users with new in-app notices.
+pub async fn stream_incidents(
+    State(hub): State<LiveHub>,
+    caller: ApiCaller,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    caller.require(Permission::ViewIncidents, TokenScope::Read)?;
+    Ok(stream(&hub, &[(INCIDENTS_CHANNEL, "incidents"), (NOTICES_CHANNEL, "notices")]))
+}
+
+/// Server-sent events for the notices of `channels`, each under its event name.
+fn stream(
+    hub: &LiveHub,
+    channels: &'static [(&'static str, &'static str)],
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let receiver = hub.sender.subscribe();
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let payload = match receiver.recv().await {
-            Ok(payload) => payload,
-            // A slow reader missed some notices: one refresh covers them all.
-            Err(broadcast::error::RecvError::Lagged(_)) => "{}".to_owned(),
-            Err(broadcast::error::RecvError::Closed) => return None,
-        };
-        Some((Ok(Event::default().event("alerts").data(payload)), receiver))
+    let stream = futures_util::stream::unfold(receiver, move |mut receiver| async move {
+        loop {
+            let (event, payload) = match receiver.recv().await {
+                Ok(notice) => match channels.iter().find(|(channel, _)| *channel == notice.channel) {
+                    Some((_, event)) => (*event, notice.payload),
+                    None => continue,
+                },
+                // A slow reader missed some notices: one refresh of everything covers them.
+                Err(broadcast::error::RecvError::Lagged(_)) => (channels[0].1, r#"{"incidents":"many"}"#.to_owned()),
+                Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            return Some((Ok(Event::default().event(event).data(payload)), receiver));
+        }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

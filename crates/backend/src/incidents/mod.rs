@@ -9,6 +9,7 @@ mod handoff;
 pub mod markdown;
 mod moves;
 mod notices;
+mod search;
 mod timeline;
 
 pub use detail::incident_detail;
@@ -16,6 +17,7 @@ pub use edit::{add_comment, add_task, edit_incident, set_task_done};
 pub use handoff::{acknowledge_handoff, hand_off};
 pub use moves::{merge, split, undo, unlink};
 pub use notices::{mark_notice_read, unread_notices};
+pub use search::search;
 
 use riposte_domain::Permission;
 use riposte_domain::alert::Severity;

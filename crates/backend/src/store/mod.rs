@@ -10,6 +10,7 @@ pub mod incident_links;
 pub mod incident_moves;
 pub mod incidents;
 pub mod pipeline;
+pub mod search;
 pub mod storms;
 pub mod thehive;
 pub mod throttle;

@@ -18,5 +18,6 @@ pub use tactic::Tactic;
 pub use tier::{Priority, Tier, Tlp};
 pub use view::{
     CommentView, EntityUsage, EventView, HandoffView, IncidentDetail, IncidentFilter, IncidentSort, IncidentSummary,
-    LinkedAlert, Notice, Queue, TaskView, Timeline, TimelineEntry, TimelineGroup, TimelineItem,
+    LinkedAlert, Notice, Queue, TaskView, Timeline, TimelineEntry, TimelineGroup, TimelineItem, AlertHit, EntityHit,
+    CommentHit, SearchResults,
 };

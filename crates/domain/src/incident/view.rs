@@ -230,3 +230,41 @@ pub struct Notice {
     pub text: String,
     pub at: String,
 }
+
+/// What a search found, per kind; each list is the most recent matches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub incidents: Vec<IncidentSummary>,
+    pub alerts: Vec<AlertHit>,
+    pub entities: Vec<EntityHit>,
+    pub comments: Vec<CommentHit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertHit {
+    pub id: i64,
+    pub title: String,
+    pub source: String,
+    pub severity: Severity,
+    pub received_at: String,
+    pub incident_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityHit {
+    pub kind: String,
+    pub value: String,
+    pub incident_id: i64,
+    pub alert_count: i64,
+    pub last_seen: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentHit {
+    pub id: i64,
+    pub incident_id: i64,
+    pub author: String,
+    pub at: String,
+    /// The start of the comment, as plain text.
+    pub excerpt: String,
+}
