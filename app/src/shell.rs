@@ -8,8 +8,9 @@ use leptos_router::{SsrMode, path};
 use crate::components::app_layout::AppLayout;
 use crate::pages::{
     admin_page::AdminPage, alert_page::AlertPage, containment_page::ContainmentPage, dashboards_page::DashboardsPage,
-    home_page::HomePage, incident_page::IncidentPage, incidents_page::IncidentsPage, ingest_admin_page::IngestAdminPage,
-    not_found_page::NotFoundPage, queue_page::QueuePage, search_page::SearchPage, sign_in_page::SignInPage,
+    home_page::HomePage, incident_page::IncidentPage, incidents_page::IncidentsPage,
+    ingest_admin_page::IngestAdminPage, not_found_page::NotFoundPage, queue_page::QueuePage, search_page::SearchPage,
+    sign_in_page::SignInPage,
 };
 
 /// The full document rendered on the server around [`App`].

@@ -10,7 +10,9 @@ use crate::AppError;
 
 #[cfg(feature = "ssr")]
 fn bad(field: &str, message: impl Into<String>) -> AppError {
-    super::request::fail(riposte_backend::BackendError::Validation(riposte_domain::ValidationError::new(field, message)))
+    super::request::fail(riposte_backend::BackendError::Validation(riposte_domain::ValidationError::new(
+        field, message,
+    )))
 }
 
 #[server(prefix = "/api", endpoint = "list_incidents")]
@@ -65,21 +67,35 @@ pub async fn update_incident(
             to: IncidentStatus::parse(value).ok_or_else(|| bad("status", format!("unknown status \"{value}\"")))?,
             classification: match classification.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 None => None,
-                Some(c) => Some(Classification::parse(c).ok_or_else(|| bad("classification", format!("unknown classification \"{c}\"")))?),
+                Some(c) => Some(
+                    Classification::parse(c)
+                        .ok_or_else(|| bad("classification", format!("unknown classification \"{c}\"")))?,
+                ),
             },
         },
         "owner" => IncidentEdit::Owner(Some(value.to_owned()).filter(|v| !v.is_empty())),
-        "tier" => IncidentEdit::Tier(Tier::parse(value).ok_or_else(|| bad("tier", format!("unknown tier \"{value}\"")))?),
+        "tier" => {
+            IncidentEdit::Tier(Tier::parse(value).ok_or_else(|| bad("tier", format!("unknown tier \"{value}\"")))?)
+        }
         "priority" => IncidentEdit::Priority(
-            value.trim_start_matches(['P', 'p']).parse().ok().and_then(Priority::new).ok_or_else(|| bad("priority", "P1 to P4"))?,
+            value
+                .trim_start_matches(['P', 'p'])
+                .parse()
+                .ok()
+                .and_then(Priority::new)
+                .ok_or_else(|| bad("priority", "P1 to P4"))?,
         ),
-        "severity" => IncidentEdit::Severity(Severity::parse(value).ok_or_else(|| bad("severity", format!("unknown severity \"{value}\"")))?),
+        "severity" => IncidentEdit::Severity(
+            Severity::parse(value).ok_or_else(|| bad("severity", format!("unknown severity \"{value}\"")))?,
+        ),
         "title" => IncidentEdit::Title(value.to_owned()),
         "tags" => IncidentEdit::Tags(value.split(',').map(str::to_owned).collect()),
         "tlp" => IncidentEdit::Tlp(Tlp::parse(value).ok_or_else(|| bad("tlp", format!("unknown TLP \"{value}\"")))?),
         other => return Err(bad("field", format!("\"{other}\" cannot be edited"))),
     };
-    riposte_backend::incidents::edit_incident(&backend()?, &user, id, version, edit, reason.as_deref()).await.map_err(fail)
+    riposte_backend::incidents::edit_incident(&backend()?, &user, id, version, edit, reason.as_deref())
+        .await
+        .map_err(fail)
 }
 
 #[server(prefix = "/api", endpoint = "comment_incident")]
@@ -153,7 +169,9 @@ pub async fn split_incident(
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<i64>().map_err(|_| bad("alert_ids", format!("\"{s}\" is not an alert number"))))
         .collect::<Result<Vec<_>, _>>()?;
-    riposte_backend::incidents::split(&backend()?, &user, id, &ids, title.as_deref(), reason.as_deref()).await.map_err(fail)
+    riposte_backend::incidents::split(&backend()?, &user, id, &ids, title.as_deref(), reason.as_deref())
+        .await
+        .map_err(fail)
 }
 
 #[server(prefix = "/api", endpoint = "unlink_incident_alert")]

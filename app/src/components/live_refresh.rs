@@ -23,7 +23,12 @@ pub fn refresh_on_incident_changes(bump: WriteSignal<u32>, only: Option<i64>) {
 }
 
 #[allow(unused_variables)]
-fn refresh_on(url: &'static str, events: &'static [&'static str], bump: WriteSignal<u32>, wanted: impl Fn(&str) -> bool + Clone + 'static) {
+fn refresh_on(
+    url: &'static str,
+    events: &'static [&'static str],
+    bump: WriteSignal<u32>,
+    wanted: impl Fn(&str) -> bool + Clone + 'static,
+) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use send_wrapper::SendWrapper;

@@ -19,14 +19,19 @@ fn render_block(block: Block) -> AnyView {
         },
         Block::List { ordered: true, items } => view! { <ol>{list_items(items)}</ol> }.into_any(),
         Block::List { ordered: false, items } => view! { <ul>{list_items(items)}</ul> }.into_any(),
-        Block::Quote(children) => view! { <blockquote>{children.into_iter().map(render_block).collect_view()}</blockquote> }.into_any(),
+        Block::Quote(children) => {
+            view! { <blockquote>{children.into_iter().map(render_block).collect_view()}</blockquote> }.into_any()
+        }
         Block::Code(text) => view! { <pre><code>{text}</code></pre> }.into_any(),
         Block::Rule => view! { <hr/> }.into_any(),
     }
 }
 
 fn list_items(items: Vec<Vec<Block>>) -> impl IntoView {
-    items.into_iter().map(|blocks| view! { <li>{blocks.into_iter().map(render_block).collect_view()}</li> }).collect_view()
+    items
+        .into_iter()
+        .map(|blocks| view! { <li>{blocks.into_iter().map(render_block).collect_view()}</li> })
+        .collect_view()
 }
 
 fn inlines(children: Vec<Inline>) -> impl IntoView {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use riposte_domain::incident::{
-    Classification, CommentView, HandoffView, IncidentStatus, IncidentSummary, Tier, TaskView, Tlp,
+    Classification, CommentView, HandoffView, IncidentStatus, IncidentSummary, TaskView, Tier, Tlp,
 };
 
 use crate::components::markdown_view::MarkdownView;
@@ -82,7 +82,13 @@ pub fn EditPanel(summary: IncidentSummary, version: i32, tlp: Tlp, actions: Inci
 }
 
 #[component]
-pub fn Handoffs(id: i64, version: i32, tier: Tier, handoffs: Vec<HandoffView>, actions: IncidentActions) -> impl IntoView {
+pub fn Handoffs(
+    id: i64,
+    version: i32,
+    tier: Tier,
+    handoffs: Vec<HandoffView>,
+    actions: IncidentActions,
+) -> impl IntoView {
     view! {
         <section class="panel" aria-label="Hand-offs" data-testid="handoffs">
             <h2>"Hand-offs"</h2>

@@ -143,4 +143,3 @@ fn IncidentTable(list: Vec<IncidentSummary>) -> impl IntoView {
         </table>
     }
 }
-

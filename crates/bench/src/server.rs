@@ -25,10 +25,24 @@ pub struct Server {
 impl Server {
     /// Starts `binary serve` and waits until `/readyz` answers.
     pub async fn start(binary: &Path, data_dir: &Path, addr: SocketAddr) -> anyhow::Result<Server> {
+        Server::start_with(binary, data_dir, addr, &[], &[]).await
+    }
+
+    /// As [`Server::start`], with more global arguments (before `serve`, e.g.
+    /// `--database-url`) and `serve` arguments (e.g. `--demo`).
+    pub async fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        addr: SocketAddr,
+        global: &[&str],
+        serve: &[&str],
+    ) -> anyhow::Result<Server> {
         let child = Command::new(binary)
             .arg("--data-dir")
             .arg(data_dir)
+            .args(global)
             .args(["serve", "--listen", &addr.to_string()])
+            .args(serve)
             .env("RUST_LOG", std::env::var("RIPOSTE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
             .stdout(Stdio::null())
             .kill_on_drop(true)
@@ -96,6 +110,18 @@ impl Server {
             .find_map(|line| line.strip_prefix("token: "))
             .map(str::to_owned)
             .context("token create printed no token")
+    }
+
+    /// A `postgres://` URL of the server's embedded database, for another process to share.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        let cluster = Cluster::new(&self.data_dir, None)?;
+        let target = cluster.target();
+        Ok(format!(
+            "postgres://{}@localhost/riposte?host={}&port={}",
+            target.user,
+            target.socket_dir.display(),
+            target.port
+        ))
     }
 
     /// Connection options for the server's embedded database (for COPY and checks).

@@ -13,3 +13,4 @@ mod permission_matrix;
 mod sign_in_http;
 mod syslog_listener;
 mod thehive_api;
+mod two_servers;

@@ -24,16 +24,15 @@ pub async fn search(backend: &Backend, user: &CurrentUser, query: &str) -> Resul
     }
     let pool = &backend.pool;
     let see_alerts = user.require(Permission::ViewQueue).is_ok();
-    let alerts = async {
-        if see_alerts { store::alerts(pool, query, PER_KIND).await } else { Ok(Vec::new()) }
-    };
+    let alerts = async { if see_alerts { store::alerts(pool, query, PER_KIND).await } else { Ok(Vec::new()) } };
     let (incident_ids, alerts, entities, comments) = tokio::try_join!(
         store::incident_ids(pool, query, PER_KIND),
         alerts,
         store::entities(pool, query, PER_KIND),
         store::comments(pool, query, PER_KIND),
     )?;
-    let incidents = incidents::find_many(pool, &incident_ids).await?.into_iter().map(summary).collect::<Result<_, _>>()?;
+    let incidents =
+        incidents::find_many(pool, &incident_ids).await?.into_iter().map(summary).collect::<Result<_, _>>()?;
     Ok(SearchResults {
         incidents,
         alerts: alerts

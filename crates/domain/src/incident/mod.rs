@@ -17,7 +17,7 @@ pub use narrative::{Evidence, narrate};
 pub use tactic::Tactic;
 pub use tier::{Priority, Tier, Tlp};
 pub use view::{
-    CommentView, EntityUsage, EventView, HandoffView, IncidentDetail, IncidentFilter, IncidentSort, IncidentSummary,
-    LinkedAlert, Notice, Queue, TaskView, Timeline, TimelineEntry, TimelineGroup, TimelineItem, AlertHit, EntityHit,
-    CommentHit, SearchResults,
+    AlertHit, CommentHit, CommentView, EntityHit, EntityUsage, EventView, HandoffView, IncidentDetail, IncidentFilter,
+    IncidentSort, IncidentSummary, LinkedAlert, Notice, Queue, SearchResults, TaskView, Timeline, TimelineEntry,
+    TimelineGroup, TimelineItem,
 };
