@@ -1,4 +1,4 @@
-//! The administration sub-navigation: users, and ingest (tokens and storm control).
+//! The administration sub-navigation: users, ingest (tokens and storm control), correlation.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -15,6 +15,7 @@ pub fn AdminTabs() -> impl IntoView {
         <nav class="tabs" aria-label="Administration">
             {tab("/admin", "Users")}
             {tab("/admin/ingest", "Ingest")}
+            {tab("/admin/correlation", "Correlation")}
         </nav>
     }
 }

@@ -3,6 +3,7 @@
 //! their head, adding to its incident's counts. Runs inside the pipeline's transaction, so a
 //! batch is correlated exactly once.
 
+pub mod admin;
 pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

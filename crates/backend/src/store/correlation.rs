@@ -177,3 +177,58 @@ pub async fn prune(conn: &mut PgConnection) -> Result<u64, BackendError> {
         .rows_affected();
     Ok(keys + counts)
 }
+
+pub async fn list_exclusions(
+    conn: &mut PgConnection,
+) -> Result<Vec<riposte_domain::correlation::ExclusionEntry>, BackendError> {
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "select exclusion_id, kind, value, note, created_by from correlation_exclusion order by kind, value",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, value, note, created_by)| riposte_domain::correlation::ExclusionEntry {
+            id,
+            kind,
+            value,
+            note,
+            created_by,
+        })
+        .collect())
+}
+
+pub async fn add_exclusion(
+    conn: &mut PgConnection,
+    kind: &str,
+    value: &str,
+    note: &str,
+    actor: &str,
+) -> Result<(), BackendError> {
+    sqlx::query("insert into correlation_exclusion (kind, value, note, created_by) values ($1, $2, $3, $4)")
+        .bind(kind)
+        .bind(value)
+        .bind(note)
+        .bind(actor)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_exclusion(conn: &mut PgConnection, id: i64) -> Result<bool, BackendError> {
+    Ok(sqlx::query("delete from correlation_exclusion where exclusion_id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+pub async fn set_max_frequency(conn: &mut PgConnection, max: u32, actor: &str) -> Result<(), BackendError> {
+    sqlx::query("update correlation_setting set max_frequency = $1, updated_by = $2, updated_at = now()")
+        .bind(i32::try_from(max).unwrap_or(i32::MAX))
+        .bind(actor)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -272,3 +272,46 @@ async fn the_shipped_rules_are_the_documented_defaults() {
     let rules = riposte_backend::store::correlation::load_rules(&db.pool).await.expect("rules");
     assert_eq!(rules, CorrelationRule::defaults());
 }
+
+#[tokio::test]
+async fn administrators_edit_rules_and_exclusions_and_correlation_follows() {
+    use riposte_backend::correlation::admin::{add_exclusion, remove_rule, set_rule, settings};
+    use riposte_domain::correlation::parse_join;
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    let analyst = user(&backend, "tess", Role::Tier2).await;
+    assert!(matches!(settings(&backend, Actor::User(&analyst)).await, Err(BackendError::Forbidden(_))));
+    // Only same-host stays on; a host must then be shared for two alerts to join.
+    for rule in CorrelationRule::defaults().into_iter().filter(|r| r.id != "same-host") {
+        remove_rule(&backend, Actor::CommandLine, &rule.id).await.expect("remove");
+    }
+    let domain = CorrelationRule {
+        id: "same-domain".into(),
+        name: "Same domain".into(),
+        enabled: true,
+        window_secs: 600,
+        join_on: parse_join("domain").unwrap(),
+    };
+    set_rule(&backend, Actor::CommandLine, domain, Some(1)).await.expect("add rule");
+    let bad = CorrelationRule { id: "bad id!".into(), ..CorrelationRule::defaults()[0].clone() };
+    assert!(matches!(set_rule(&backend, Actor::CommandLine, bad, None).await, Err(BackendError::Validation(_))));
+    assert!(add_exclusion(&backend, Actor::CommandLine, "network", "10.0.0.0/33", "").await.is_err());
+    add_exclusion(&backend, Actor::CommandLine, "host", "Jump01", "bastion").await.expect("exclude host");
+    let now = settings(&backend, Actor::CommandLine).await.expect("settings");
+    assert_eq!(now.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec!["same-domain", "same-host"]);
+    assert_eq!(now.exclusions[0].value, "jump01", "values are normalised like entities");
+
+    let alert = |n: u32, entities: &str| {
+        format!(r#"{{"title":"t{n}","severity":"low","source_ref":"r{n}","entities":[{entities}]}}"#)
+    };
+    let a = alert(1, r#"{"kind":"ip","value":"192.0.2.1","role":"source"},{"kind":"domain","value":"bad.example"}"#);
+    let b = alert(2, r#"{"kind":"ip","value":"192.0.2.1","role":"source"}"#);
+    let c = alert(3, r#"{"kind":"domain","value":"BAD.example"}"#);
+    let d = alert(4, r#"{"kind":"host","value":"jump01"}"#);
+    let e = alert(5, r#"{"kind":"host","value":"jump01"}"#);
+    let ids = send(&db, &backend, "proxy", &[&a, &b, &c, &d, &e]).await;
+    let of = |i: usize| incident_of(&db, ids[i]);
+    assert_ne!(of(1).await, of(0).await, "same-attacker was removed");
+    assert_eq!(of(2).await, of(0).await, "the new domain rule joins");
+    assert_ne!(of(4).await, of(3).await, "an excluded host joins nothing");
+}

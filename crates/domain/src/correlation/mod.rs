@@ -9,4 +9,22 @@ mod rule;
 
 pub use decide::{Candidate, Decision, LinkReason, decide, join_keys};
 pub use exclusion::{Exclusion, Exclusions};
-pub use rule::{CorrelationRule, EntitySelector, JoinKey, MAX_KEYS_PER_RULE, RuleError};
+pub use rule::{CorrelationRule, EntitySelector, JoinKey, MAX_KEYS_PER_RULE, RuleError, format_join, parse_join};
+
+/// The correlation settings page: rules in order, exclusions, the frequency cap.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CorrelationSettings {
+    pub rules: Vec<CorrelationRule>,
+    pub exclusions: Vec<ExclusionEntry>,
+    pub max_frequency: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExclusionEntry {
+    pub id: i64,
+    /// `network` for a CIDR range, else an entity kind.
+    pub kind: String,
+    pub value: String,
+    pub note: String,
+    pub created_by: String,
+}

@@ -154,3 +154,50 @@ impl CorrelationRule {
         ]
     }
 }
+
+/// The join as an administrator types it: `ip:source + ip:destination`, `host`.
+pub fn format_join(join_on: &[EntitySelector]) -> String {
+    join_on
+        .iter()
+        .map(|s| match s.role {
+            Some(role) => format!("{}:{}", s.kind.as_str(), role.as_str()),
+            None => s.kind.as_str().to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// Parses [`format_join`]'s text; the error names the part it could not read.
+pub fn parse_join(text: &str) -> Result<Vec<EntitySelector>, String> {
+    text.split('+')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (kind, role) = part.split_once(':').map_or((part, None), |(k, r)| (k, Some(r)));
+            let kind: EntityKind = serde_json::from_value(serde_json::Value::String(kind.trim().to_ascii_lowercase()))
+                .map_err(|_| format!("\"{part}\": unknown entity kind \"{}\"", kind.trim()))?;
+            let role = match role.map(|r| r.trim().to_ascii_lowercase()) {
+                None => None,
+                Some(r) if r == "source" || r == "src" => Some(EntityRole::Source),
+                Some(r) if r == "destination" || r == "dst" || r == "dest" => Some(EntityRole::Destination),
+                Some(r) => return Err(format!("\"{part}\": the side is source or destination, not \"{r}\"")),
+            };
+            Ok(EntitySelector { kind, role })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod join_text_tests {
+    use super::*;
+
+    #[test]
+    fn join_text_round_trips_and_names_mistakes() {
+        for rule in CorrelationRule::defaults() {
+            assert_eq!(parse_join(&format_join(&rule.join_on)), Ok(rule.join_on.clone()));
+        }
+        assert_eq!(parse_join("IP:src + host").map(|j| format_join(&j)), Ok("ip:source + host".into()));
+        assert!(parse_join("ipaddr").unwrap_err().contains("unknown entity kind"));
+        assert!(parse_join("ip:left").unwrap_err().contains("source or destination"));
+    }
+}
