@@ -119,23 +119,18 @@ pub async fn set_incident_task(task_id: i64, done: bool) -> Result<(), AppError>
     riposte_backend::incidents::set_task_done(&backend()?, &user, task_id, done).await.map_err(fail)
 }
 
+/// The packet's parts arrive as `packet[summary]`, `packet[next_actions]`, ...
 #[server(prefix = "/api", endpoint = "hand_off_incident")]
-#[allow(clippy::too_many_arguments)]
 pub async fn hand_off_incident(
     id: i64,
     version: i32,
     to: String,
-    summary: String,
-    pending: String,
-    hypotheses: String,
-    next_actions: String,
-    risks: String,
+    packet: riposte_domain::incident::HandoffPacket,
 ) -> Result<i64, AppError> {
     use super::request::{backend, fail, require_user};
-    use riposte_domain::incident::{HandoffPacket, Tier};
+    use riposte_domain::incident::Tier;
     let user = require_user().await?;
     let to = Tier::parse(&to).ok_or_else(|| bad("to", format!("unknown tier \"{to}\"")))?;
-    let packet = HandoffPacket { summary, pending, hypotheses, next_actions, risks };
     riposte_backend::incidents::hand_off(&backend()?, &user, id, version, to, &packet).await.map_err(fail)
 }
 

@@ -128,11 +128,11 @@ pub fn Handoffs(
                             }).collect_view()}
                         </select>
                     </label>
-                    <label>"What was done and found" <textarea name="summary" required></textarea></label>
-                    <label>"What is pending" <textarea name="pending"></textarea></label>
-                    <label>"Hypotheses" <textarea name="hypotheses"></textarea></label>
-                    <label>"Next actions" <textarea name="next_actions" required></textarea></label>
-                    <label>"Risks" <textarea name="risks"></textarea></label>
+                    <label>"What was done and found" <textarea name="packet[summary]" required></textarea></label>
+                    <label>"What is pending" <textarea name="packet[pending]"></textarea></label>
+                    <label>"Hypotheses" <textarea name="packet[hypotheses]"></textarea></label>
+                    <label>"Next actions" <textarea name="packet[next_actions]" required></textarea></label>
+                    <label>"Risks" <textarea name="packet[risks]"></textarea></label>
                     <button type="submit" class="primary">"Hand off"</button>
                 </ActionForm>
             </details>

@@ -46,11 +46,12 @@ async fn send(
 async fn a_change_through_one_server_is_seen_live_through_the_other() {
     let dir = tempfile::tempdir().expect("scratch directory");
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_server"));
-    let (addr_a, addr_b) = ("127.0.0.1:3951".parse().unwrap(), "127.0.0.1:3952".parse().unwrap());
+    let (addr_a, addr_b) =
+        ("127.0.0.1:3951".parse().expect("test value"), "127.0.0.1:3952".parse().expect("test value"));
     let data_a = dir.path().join("a");
     let data_b = dir.path().join("b");
-    std::fs::create_dir_all(&data_a).unwrap();
-    std::fs::create_dir_all(&data_b).unwrap();
+    std::fs::create_dir_all(&data_a).expect("test value");
+    std::fs::create_dir_all(&data_b).expect("test value");
     let a = Server::start_with(binary, &data_a, addr_a, &[], &["--demo"]).await.expect("server A");
     let url = a.database_url().expect("database url");
     let b = Server::start_with(binary, &data_b, addr_b, &["--database-url", &url], &[]).await.expect("server B");
@@ -67,7 +68,7 @@ async fn a_change_through_one_server_is_seen_live_through_the_other() {
         .header("host", "localhost")
         .header("authorization", format!("Bearer {reader}"))
         .body(Full::new(Bytes::new()))
-        .unwrap();
+        .expect("test value");
     let response = send(addr_b, stream).await;
     assert_eq!(response.status(), 200);
     let mut body = response.into_body();
@@ -80,7 +81,7 @@ async fn a_change_through_one_server_is_seen_live_through_the_other() {
         .header("authorization", format!("Bearer {ingest}"))
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(alert)))
-        .unwrap();
+        .expect("test value");
     let started = Instant::now();
     assert_eq!(send(addr_a, post).await.status(), 201);
     assert!(
@@ -103,7 +104,7 @@ async fn a_change_through_one_server_is_seen_live_through_the_other() {
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
         .body(Full::new(Bytes::from("username=tier1&password=riposte-demo")))
-        .unwrap();
+        .expect("test value");
     let signed_in = send(addr_a, sign_in).await;
     assert!(signed_in.status().is_success(), "{}", signed_in.status());
     let cookie = signed_in
@@ -121,7 +122,7 @@ async fn a_change_through_one_server_is_seen_live_through_the_other() {
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
         .body(Full::new(Bytes::from(format!("id={incident}&body=seen+from+A"))))
-        .unwrap();
+        .expect("test value");
     let commented_at = Instant::now();
     let reply = send(addr_a, comment).await;
     assert!(reply.status().is_success(), "comment through A: {}", reply.status());

@@ -151,11 +151,11 @@ mod tests {
     use super::*;
 
     fn ip(value: &str, role: EntityRole) -> Entity {
-        Entity::new(EntityKind::Ip, value, Some(role)).unwrap()
+        Entity::new(EntityKind::Ip, value, Some(role)).expect("test value")
     }
 
     fn host(value: &str) -> Entity {
-        Entity::new(EntityKind::Host, value, None).unwrap()
+        Entity::new(EntityKind::Host, value, None).expect("test value")
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub async fn open_incidents(conn: &mut PgConnection, openings: &[Opening<'_>]) -
     Ok(())
 }
 
+/// What one `alerts_linked` event says: how many, a sample of ids, the count per rule.
+type LinkedSummary<'a> = (usize, Vec<i64>, BTreeMap<&'a str, usize>);
+
 /// A link as stored.
 pub struct NewLink<'a> {
     pub alert_id: i64,
@@ -102,7 +105,7 @@ pub async fn link_alerts(
     .execute(&mut *conn)
     .await?;
     // Per incident: how many joined, a sample of which, and under which rules.
-    let mut per_incident: BTreeMap<i64, (usize, Vec<i64>, BTreeMap<&str, usize>)> = BTreeMap::new();
+    let mut per_incident: BTreeMap<i64, LinkedSummary> = BTreeMap::new();
     for link in links.iter().filter(|l| !opened_by.contains(&l.alert_id)) {
         let entry = per_incident.entry(link.incident_id).or_default();
         entry.0 += 1;

@@ -159,7 +159,8 @@ async fn merge_split_and_unlink_lose_nothing_and_undo_exactly() {
     let lead = user(&backend, "irene", Role::Ir).await;
     let first = send(&db, &backend, "suricata", &[NETWORK]).await[0];
     let second = send(&db, &backend, "printers", &[UNRELATED]).await[0];
-    let (a, b) = (incident_of(&db, first).await.unwrap(), incident_of(&db, second).await.unwrap());
+    let (a, b) =
+        (incident_of(&db, first).await.expect("test value"), incident_of(&db, second).await.expect("test value"));
     add_comment(&backend, &lead, a, "on **a**").await.expect("comment");
     add_comment(&backend, &lead, b, "on b").await.expect("comment");
     let links = || scalar(&db, "select count(*) from incident_alert");
@@ -186,12 +187,12 @@ async fn merge_split_and_unlink_lose_nothing_and_undo_exactly() {
     assert_eq!(incident_of(&db, second).await, Some(c));
     let split_event = incident_detail(&backend, &lead, a)
         .await
-        .unwrap()
+        .expect("test value")
         .events
         .iter()
         .rev()
         .find(|e| e.kind == "split_out")
-        .unwrap()
+        .expect("test value")
         .id;
     undo(&backend, &lead, split_event, None).await.expect("undo split");
     assert_eq!(incident_of(&db, second).await, Some(a));
@@ -220,8 +221,8 @@ async fn concurrent_edits_conflict_instead_of_overwriting() {
     let one = user(&backend, "tom", Role::Tier2).await;
     let two = user(&backend, "ann", Role::Tier2).await;
     let alert = send(&db, &backend, "suricata", &[NETWORK]).await[0];
-    let id = incident_of(&db, alert).await.unwrap();
-    let seen = incident_detail(&backend, &one, id).await.unwrap().version;
+    let id = incident_of(&db, alert).await.expect("test value");
+    let seen = incident_detail(&backend, &one, id).await.expect("test value").version;
     let status = IncidentEdit::Status { to: IncidentStatus::Investigating, classification: None };
     edit_incident(&backend, &one, id, seen, status, None).await.expect("first edit");
     let late = edit_incident(&backend, &two, id, seen, IncidentEdit::Owner(Some("ann".into())), None).await;
@@ -230,7 +231,7 @@ async fn concurrent_edits_conflict_instead_of_overwriting() {
         other => panic!("expected a conflict, got {other:?}"),
     }
     let closing = IncidentEdit::Status { to: IncidentStatus::Closed, classification: None };
-    let current = incident_detail(&backend, &one, id).await.unwrap().version;
+    let current = incident_detail(&backend, &one, id).await.expect("test value").version;
     assert!(matches!(
         edit_incident(&backend, &one, id, current, closing, None).await,
         Err(BackendError::Validation(_))
@@ -245,25 +246,27 @@ async fn a_hand_off_moves_the_incident_and_its_acknowledgement_is_timed_and_told
     let tier2 = user(&backend, "tobias", Role::Tier2).await;
     let noc = user(&backend, "nora", Role::Noc).await;
     let alert = send(&db, &backend, "suricata", &[NETWORK]).await[0];
-    let id = incident_of(&db, alert).await.unwrap();
-    let version = incident_detail(&backend, &tier1, id).await.unwrap().version;
+    let id = incident_of(&db, alert).await.expect("test value");
+    let version = incident_detail(&backend, &tier1, id).await.expect("test value").version;
     let packet = HandoffPacket {
         summary: "RDP exploit from 203.0.113.9 against 10.0.0.5".into(),
         next_actions: "Check for a successful logon".into(),
         ..HandoffPacket::default()
     };
     let handoff = hand_off(&backend, &tier1, id, version, Tier::Tier2, &packet).await.expect("hand off");
-    let notices = unread_notices(&backend, &tier2).await.unwrap();
+    let notices = unread_notices(&backend, &tier2).await.expect("test value");
     assert!(notices.iter().any(|n| n.incident_id == id && n.text.contains("handed")), "{notices:?}");
     assert!(matches!(acknowledge_handoff(&backend, &noc, handoff).await, Err(BackendError::Validation(_))));
     acknowledge_handoff(&backend, &tier2, handoff).await.expect("ack");
     assert!(matches!(acknowledge_handoff(&backend, &tier2, handoff).await, Err(BackendError::Conflict(_))));
-    let detail = incident_detail(&backend, &tier1, id).await.unwrap();
+    let detail = incident_detail(&backend, &tier1, id).await.expect("test value");
     assert_eq!((detail.summary.tier, detail.summary.owner.as_deref()), (Tier::Tier2, Some("tobias")));
     let h = &detail.handoffs[0];
     assert_eq!(h.acknowledged_by.as_deref(), Some("tobias"));
     assert!(h.ack_seconds.is_some());
-    assert!(unread_notices(&backend, &tier1).await.unwrap().iter().any(|n| n.text.contains("acknowledged")));
+    assert!(
+        unread_notices(&backend, &tier1).await.expect("test value").iter().any(|n| n.text.contains("acknowledged"))
+    );
 }
 
 #[tokio::test]
@@ -290,7 +293,7 @@ async fn administrators_edit_rules_and_exclusions_and_correlation_follows() {
         name: "Same domain".into(),
         enabled: true,
         window_secs: 600,
-        join_on: parse_join("domain").unwrap(),
+        join_on: parse_join("domain").expect("test value"),
     };
     set_rule(&backend, Actor::CommandLine, domain, Some(1)).await.expect("add rule");
     let bad = CorrelationRule { id: "bad id!".into(), ..CorrelationRule::defaults()[0].clone() };

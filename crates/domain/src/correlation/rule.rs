@@ -197,7 +197,7 @@ mod join_text_tests {
             assert_eq!(parse_join(&format_join(&rule.join_on)), Ok(rule.join_on.clone()));
         }
         assert_eq!(parse_join("IP:src + host").map(|j| format_join(&j)), Ok("ip:source + host".into()));
-        assert!(parse_join("ipaddr").unwrap_err().contains("unknown entity kind"));
-        assert!(parse_join("ip:left").unwrap_err().contains("source or destination"));
+        assert!(parse_join("ipaddr").expect_err("unknown kind").contains("unknown entity kind"));
+        assert!(parse_join("ip:left").expect_err("unknown side").contains("source or destination"));
     }
 }

@@ -66,7 +66,7 @@ impl Priority {
     pub const LOWEST: Priority = Priority(4);
 
     pub fn new(level: i64) -> Option<Priority> {
-        (1..=4).contains(&level).then(|| Priority(level as u8))
+        (1..=4).contains(&level).then_some(Priority(level as u8))
     }
 
     pub fn level(self) -> u8 {
