@@ -4,6 +4,7 @@ pub mod admin_tabs;
 pub mod app_layout;
 pub mod error_notice;
 pub mod http_status;
+pub mod list_outcome;
 pub mod live_refresh;
 pub mod markdown_view;
 pub mod nav_bar;

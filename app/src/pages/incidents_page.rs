@@ -10,6 +10,7 @@ use riposte_domain::alert::Severity;
 use riposte_domain::incident::{IncidentSort, IncidentStatus, IncidentSummary};
 
 use crate::api::incidents_api::{MarkNoticeRead, list_incidents, list_notices};
+use crate::components::list_outcome::list_or_empty;
 use crate::components::live_refresh::refresh_on_incident_changes;
 use crate::components::require_permission::RequirePermission;
 use crate::components::row_keys::navigate_rows_with_keys;
@@ -99,13 +100,11 @@ pub fn IncidentsPage() -> impl IntoView {
             <p class="hint">"Keys: " <kbd>"j"</kbd> " / " <kbd>"k"</kbd> " move, " <kbd>"Enter"</kbd> " opens. "
                 <a href="/search">"Search incidents, alerts, entities and comments"</a></p>
             <Transition fallback=|| view! { <p class="loading">"Loading incidents…"</p> }>
-                {move || incidents.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="empty">"No incidents in this queue. Correlated alerts open incidents here."</p>
-                    }.into_any(),
-                    Ok(list) => view! { <IncidentTable list/> }.into_any(),
-                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                })}
+                {move || incidents.get().map(|result| list_or_empty(
+                    result,
+                    "No incidents in this queue. Correlated alerts open incidents here.",
+                    |list| view! { <IncidentTable list/> },
+                ))}
             </Transition>
         </RequirePermission>
     }

@@ -8,6 +8,7 @@ use riposte_domain::Permission;
 use riposte_domain::alert::{AlertFilter, AlertStatus, AlertSummary, Severity};
 
 use crate::api::alerts_api::list_alerts;
+use crate::components::list_outcome::list_or_empty;
 use crate::components::live_refresh::refresh_on_new_alerts;
 use crate::components::require_permission::RequirePermission;
 use crate::components::row_keys::navigate_rows_with_keys;
@@ -67,13 +68,11 @@ pub fn QueuePage() -> impl IntoView {
                 <button type="submit">"Filter"</button>
             </form>
             <Transition fallback=|| view! { <p class="loading">"Loading alerts…"</p> }>
-                {move || alerts.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="empty">"No alerts match. New alerts appear here as sources send them."</p>
-                    }.into_any(),
-                    Ok(list) => view! { <AlertTable list/> }.into_any(),
-                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                })}
+                {move || alerts.get().map(|result| list_or_empty(
+                    result,
+                    "No alerts match. New alerts appear here as sources send them.",
+                    |list| view! { <AlertTable list/> },
+                ))}
             </Transition>
         </RequirePermission>
     }
