@@ -99,13 +99,15 @@ create table incident_alert (
 create index incident_alert_incident_idx on incident_alert (incident_id, alert_id desc);
 
 -- Correlation's index: a join key (rule|kind:role:value...) to the open incidents holding it.
+-- last_seen is rewritten on every join, so it is left out of every index and pages keep room
+-- (fillfactor): the rewrite then stays on its page (a HOT update) and touches no index.
+-- Pruning old keys is an hourly sequential scan.
 create table correlation_key (
     join_key    text not null,
     incident_id bigint not null,
     last_seen   timestamptz not null,
     primary key (join_key, incident_id)
-);
-create index correlation_key_last_seen_idx on correlation_key (last_seen);
+) with (fillfactor = 80);
 
 -- How many alerts carried each joinable entity this hour and the hour before (the
 -- frequency that excludes infrastructure every alert touches).
@@ -114,25 +116,53 @@ create table entity_frequency (
     bucket_start   timestamptz not null,
     bucket_count   integer not null,
     previous_count integer not null default 0
-);
+) with (fillfactor = 80);
 
--- The entities of each incident: the entity panel, links to other incidents sharing one, and
--- search by address (inet, CIDR containment) and by name (trigram).
+-- The entities of each incident: the entity panel and the links to other incidents sharing
+-- one. Counts and times change with every batch, so they are in no index, and pages
+-- keep room: those rewrites stay on their page (HOT) and touch no index.
 create table incident_entity (
     incident_id bigint not null references incident (incident_id),
     kind        text not null,
     -- 'source', 'destination', or '' when the source did not say.
     role        text not null,
     value       text not null,
-    addr        inet,
     alert_count integer not null,
     first_seen  timestamptz not null,
     last_seen   timestamptz not null,
     primary key (incident_id, kind, role, value)
+) with (fillfactor = 80);
+create index incident_entity_value_idx on incident_entity (kind, value, incident_id);
+
+-- Every entity value ever seen, once: what search matches addresses (inet, CIDR containment)
+-- and partial names (trigram) against, before finding the incidents that hold it. Written
+-- only for values not seen before, so its costly indexes stay off the pipeline's hot path.
+create table entity_value (
+    kind       text not null,
+    value      text not null,
+    addr       inet,
+    first_seen timestamptz not null default now(),
+    primary key (kind, value)
 );
-create index incident_entity_value_idx on incident_entity (kind, value, last_seen desc);
-create index incident_entity_addr_idx on incident_entity using gist (addr inet_ops) where addr is not null;
-create index incident_entity_trgm_idx on incident_entity using gin (value gin_trgm_ops);
+create index entity_value_addr_idx on entity_value using gist (addr inet_ops) where addr is not null;
+create index entity_value_trgm_idx on entity_value using gin (value gin_trgm_ops);
+
+-- Per incident: alerts per source, and when each ATT&CK technique was first seen. The
+-- narrative reads these few rows instead of every linked alert, so the page of an incident
+-- of 10,000 alerts reads as fast as one of ten. Kept by the pipeline, recomputed on moves.
+create table incident_source (
+    incident_id bigint not null references incident (incident_id),
+    source      text not null,
+    alerts      bigint not null,
+    primary key (incident_id, source)
+) with (fillfactor = 80);
+
+create table incident_technique (
+    incident_id bigint not null references incident (incident_id),
+    technique   text not null,
+    first_seen  timestamptz not null,
+    primary key (incident_id, technique)
+);
 
 -- Everything that happened to an incident, in order, never changed afterwards. Clocks and
 -- dashboards are computed from it.

@@ -6,3 +6,4 @@ pub mod copy;
 pub mod load;
 pub mod server;
 pub mod stats;
+pub mod workspace;

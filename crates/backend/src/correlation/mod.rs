@@ -92,9 +92,16 @@ pub async fn correlate(
         incident_links::link_alerts(&mut *conn, &links, ACTOR, &opened_by).await?;
 
         let mut seen: BTreeMap<(i64, &Entity), EntitySeen> = BTreeMap::new();
+        let mut sources: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+        let mut techniques: BTreeMap<(i64, &str), i64> = BTreeMap::new();
         for link in &plan.links {
             let incident = real(link.incident_id);
             let alert = by_id[&link.alert_id];
+            *sources.entry((incident, alert.source.as_str())).or_default() += 1;
+            for technique in &alert.attack_techniques {
+                let first = techniques.entry((incident, technique.as_str())).or_insert(link.at_ms);
+                *first = (*first).min(link.at_ms);
+            }
             let g = growth.entry(incident).or_default();
             g.add(1, 1, link.at_ms);
             g.severity = g.severity.max(alert.severity);
@@ -111,6 +118,8 @@ pub async fn correlate(
             }
         }
         incident_links::add_entities(&mut *conn, &seen).await?;
+        incident_links::add_sources(&mut *conn, &sources).await?;
+        incident_links::add_techniques(&mut *conn, &techniques).await?;
         let keys: BTreeMap<(String, i64), i64> =
             plan.keys.into_iter().map(|((text, incident), at)| ((text, real(incident)), at)).collect();
         store::touch_keys(&mut *conn, &keys).await?;
@@ -122,6 +131,7 @@ pub async fn correlate(
         let (members, latest_ms) = rolled.growth[&head];
         growth.entry(incident).or_default().add(0, i64::from(members), latest_ms);
     }
+    incident_links::add_storm_sources(&mut *conn, &rolled.growth).await?;
     incident_links::grow_incidents(&mut *conn, &growth).await?;
     Ok(growth.into_keys().collect())
 }

@@ -19,7 +19,7 @@ const ALERTS_LISTED: i64 = 100;
 const TIMELINE_ALERTS: i64 = 200;
 const TIMELINE_CONTEXT: i64 = 200;
 const ENTITIES_LISTED: i64 = 60;
-const EVENTS_LISTED: i64 = 300;
+const EVENTS_LISTED: i64 = 100;
 
 /// Event kinds that can be reversed.
 const UNDOABLE: [&str; 3] = ["merged_in", "split_out", "unlinked"];

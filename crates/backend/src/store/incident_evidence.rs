@@ -101,13 +101,13 @@ pub struct EntityRow {
     pub other_incidents: Vec<i64>,
 }
 
-/// The incident's most frequent entities, each with up to three other incidents holding it.
+/// The incident's most frequent entities, each with the three newest other incidents holding it.
 pub async fn entities(db: impl PgExecutor<'_>, incident_id: i64, limit: i64) -> Result<Vec<EntityRow>, BackendError> {
     Ok(sqlx::query_as(
         "select e.kind, e.role, e.value, e.alert_count, e.last_seen, \
-                array(select distinct o.incident_id from (select o.incident_id from incident_entity o \
+                array(select distinct o.incident_id from incident_entity o \
                       where o.kind = e.kind and o.value = e.value and o.incident_id <> e.incident_id \
-                      order by o.last_seen desc limit 6) o order by 1 desc limit 3) as other_incidents \
+                      order by 1 desc limit 3) as other_incidents \
          from incident_entity e where e.incident_id = $1 \
          order by e.alert_count desc, e.kind, e.value limit $2",
     )
@@ -124,13 +124,10 @@ pub struct SourceCount {
 }
 
 pub async fn sources(db: impl PgExecutor<'_>, incident_id: i64) -> Result<Vec<SourceCount>, BackendError> {
-    Ok(sqlx::query_as(
-        "select a.source, sum(a.occurrences)::int8 as alerts from incident_alert l join alert a using (alert_id) \
-         where l.incident_id = $1 group by a.source order by 2 desc, 1",
-    )
-    .bind(incident_id)
-    .fetch_all(db)
-    .await?)
+    Ok(sqlx::query_as("select source, alerts from incident_source where incident_id = $1 order by alerts desc, source")
+        .bind(incident_id)
+        .fetch_all(db)
+        .await?)
 }
 
 /// Each technique seen, with when it was first seen.
@@ -138,14 +135,10 @@ pub async fn techniques(
     db: impl PgExecutor<'_>,
     incident_id: i64,
 ) -> Result<Vec<(String, OffsetDateTime)>, BackendError> {
-    Ok(sqlx::query_as(
-        "select t.technique, min(coalesce(a.event_time, a.received_at)) \
-         from incident_alert l join alert a using (alert_id) cross join unnest(a.attack_techniques) t(technique) \
-         where l.incident_id = $1 group by t.technique",
-    )
-    .bind(incident_id)
-    .fetch_all(db)
-    .await?)
+    Ok(sqlx::query_as("select technique, first_seen from incident_technique where incident_id = $1")
+        .bind(incident_id)
+        .fetch_all(db)
+        .await?)
 }
 
 /// The titles of the first and the latest linked alert.

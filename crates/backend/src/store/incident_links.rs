@@ -230,9 +230,8 @@ pub async fn add_entities(
     let first: Vec<i64> = seen.values().map(|s| s.first_ms).collect();
     let last: Vec<i64> = seen.values().map(|s| s.last_ms).collect();
     sqlx::query(
-        "insert into incident_entity (incident_id, kind, role, value, addr, alert_count, first_seen, last_seen) \
-         select id, kind, role, value, case when kind = 'ip' then value::inet end, n, \
-                to_timestamp(first_ms / 1000.0), to_timestamp(last_ms / 1000.0) \
+        "insert into incident_entity (incident_id, kind, role, value, alert_count, first_seen, last_seen) \
+         select id, kind, role, value, n, to_timestamp(first_ms / 1000.0), to_timestamp(last_ms / 1000.0) \
          from unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::int8[], $7::int8[]) \
              e(id, kind, role, value, n, first_ms, last_ms) \
          on conflict (incident_id, kind, role, value) do update set \
@@ -247,6 +246,81 @@ pub async fn add_entities(
     .bind(&counts)
     .bind(&first)
     .bind(&last)
+    .execute(&mut *conn)
+    .await?;
+    // Values seen for the first time become searchable (most are known already).
+    let distinct: std::collections::BTreeSet<(&str, &str)> =
+        kinds.iter().copied().zip(values.iter().copied()).collect();
+    let (kinds, values): (Vec<&str>, Vec<&str>) = distinct.into_iter().unzip();
+    sqlx::query(
+        "insert into entity_value (kind, value, addr) \
+         select kind, value, case when kind = 'ip' then value::inet end from unnest($1::text[], $2::text[]) v(kind, value) \
+         on conflict (kind, value) do nothing",
+    )
+    .bind(&kinds)
+    .bind(&values)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds alerts per (incident, source): `counts` from this batch's links.
+pub async fn add_sources(conn: &mut PgConnection, counts: &BTreeMap<(i64, &str), i64>) -> Result<(), BackendError> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let (ids, sources): (Vec<i64>, Vec<&str>) = counts.keys().copied().unzip();
+    let n: Vec<i64> = counts.values().copied().collect();
+    sqlx::query(
+        "insert into incident_source (incident_id, source, alerts) select * from unnest($1::int8[], $2::text[], $3::int8[]) \
+         on conflict (incident_id, source) do update set alerts = incident_source.alerts + excluded.alerts",
+    )
+    .bind(&ids)
+    .bind(&sources)
+    .bind(&n)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds storm members to their head's source count, in the head's incident.
+pub async fn add_storm_sources(
+    conn: &mut PgConnection,
+    growth: &BTreeMap<i64, (i32, i64)>,
+) -> Result<(), BackendError> {
+    if growth.is_empty() {
+        return Ok(());
+    }
+    let heads: Vec<i64> = growth.keys().copied().collect();
+    let n: Vec<i64> = growth.values().map(|(n, _)| i64::from(*n)).collect();
+    sqlx::query(
+        "insert into incident_source (incident_id, source, alerts) \
+         select l.incident_id, a.source, sum(g.n) from unnest($1::int8[], $2::int8[]) g(head, n) \
+         join incident_alert l on l.alert_id = g.head join alert a on a.alert_id = g.head group by 1, 2 \
+         on conflict (incident_id, source) do update set alerts = incident_source.alerts + excluded.alerts",
+    )
+    .bind(&heads)
+    .bind(&n)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records when each technique was first seen in each incident (earliest wins).
+pub async fn add_techniques(conn: &mut PgConnection, first: &BTreeMap<(i64, &str), i64>) -> Result<(), BackendError> {
+    if first.is_empty() {
+        return Ok(());
+    }
+    let (ids, techniques): (Vec<i64>, Vec<&str>) = first.keys().copied().unzip();
+    let at: Vec<i64> = first.values().copied().collect();
+    sqlx::query(
+        "insert into incident_technique (incident_id, technique, first_seen) \
+         select id, t, to_timestamp(at / 1000.0) from unnest($1::int8[], $2::text[], $3::int8[]) n(id, t, at) \
+         on conflict (incident_id, technique) do update set first_seen = least(incident_technique.first_seen, excluded.first_seen)",
+    )
+    .bind(&ids)
+    .bind(&techniques)
+    .bind(&at)
     .execute(conn)
     .await?;
     Ok(())

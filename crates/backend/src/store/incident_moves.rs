@@ -111,13 +111,35 @@ pub async fn recount(conn: &mut PgConnection, incident_ids: &[i64]) -> Result<()
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "insert into incident_entity (incident_id, kind, role, value, addr, alert_count, first_seen, last_seen) \
-         select incident_id, kind, role, value, case when kind = 'ip' then value::inet end, n, first_seen, last_seen \
+        "insert into incident_entity (incident_id, kind, role, value, alert_count, first_seen, last_seen) \
+         select incident_id, kind, role, value, n, first_seen, last_seen \
          from (select l.incident_id, e->>'kind' as kind, coalesce(e->>'role', '') as role, e->>'value' as value, \
                       count(*)::int4 as n, min(a.received_at) as first_seen, max(a.received_at) as last_seen \
                from incident_alert l join alert a using (alert_id) cross join jsonb_array_elements(a.entities) e \
                where l.incident_id = any($1) and e->>'kind' not in ('port', 'protocol', 'community_id') \
                group by 1, 2, 3, 4) grouped",
+    )
+    .bind(incident_ids)
+    .execute(&mut *conn)
+    .await?;
+    for table in ["incident_source", "incident_technique"] {
+        sqlx::query(&format!("delete from {table} where incident_id = any($1)"))
+            .bind(incident_ids)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "insert into incident_source (incident_id, source, alerts) \
+         select l.incident_id, a.source, sum(a.occurrences) from incident_alert l join alert a using (alert_id) \
+         where l.incident_id = any($1) group by 1, 2",
+    )
+    .bind(incident_ids)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "insert into incident_technique (incident_id, technique, first_seen) \
+         select l.incident_id, t, min(a.received_at) from incident_alert l join alert a using (alert_id) \
+         cross join unnest(a.attack_techniques) t where l.incident_id = any($1) group by 1, 2",
     )
     .bind(incident_ids)
     .execute(conn)

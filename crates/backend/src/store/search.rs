@@ -14,6 +14,7 @@ pub async fn incident_ids(db: impl PgExecutor<'_>, query: &str, limit: i64) -> R
          where to_tsvector('english', title) @@ websearch_to_tsquery('english', $1) or tags @> array[$1] or incident_id = $2 \
          order by last_seen desc limit $3",
     )
+    .persistent(false)
     .bind(query)
     .bind(number)
     .bind(limit)
@@ -31,15 +32,19 @@ pub struct AlertHitRow {
     pub incident_id: Option<i64>,
 }
 
+/// The newest matching alerts. Sorting on `alert_id + 0` keeps the planner off walking the
+/// primary key backwards in the hope of meeting matches early: for a rare word (the usual
+/// search: an address, a hash, a signature) that walk reads every alert before giving up.
 pub async fn alerts(db: impl PgExecutor<'_>, query: &str, limit: i64) -> Result<Vec<AlertHitRow>, BackendError> {
     Ok(sqlx::query_as(
         "select a.alert_id, a.title, a.source, a.severity, a.received_at, l.incident_id \
          from (select alert_id, title, source, severity, received_at, rollup_id from alert \
                where to_tsvector('english', title) @@ websearch_to_tsquery('english', $1) \
-               order by alert_id desc limit $2) a \
+               order by alert_id + 0 desc limit $2) a \
          left join incident_alert l on l.alert_id = coalesce(a.rollup_id, a.alert_id) \
          order by a.alert_id desc",
     )
+    .persistent(false)
     .bind(query)
     .bind(limit)
     .fetch_all(db)
@@ -55,19 +60,24 @@ pub struct EntityHitRow {
     pub last_seen: OffsetDateTime,
 }
 
+/// Values of a wide range or a short name looked at, newest first.
+const VALUES_SCANNED: i64 = 200;
+
 /// An address or range matches the addresses inside it; other text matches values that
 /// contain it (trigram index; three characters or more).
 pub async fn entities(db: impl PgExecutor<'_>, query: &str, limit: i64) -> Result<Vec<EntityHitRow>, BackendError> {
     let network = looks_like_network(query);
-    let sql = if network {
-        "select kind, value, incident_id, alert_count, last_seen from incident_entity \
-         where addr <<= $1::inet order by last_seen desc limit $2"
-    } else {
-        "select kind, value, incident_id, alert_count, last_seen from incident_entity \
-         where value ilike '%' || $1 || '%' order by last_seen desc limit $2"
-    };
+    // The distinct values match first (their own indexes; the newest few hundred of a wide
+    // range), then the incidents holding them.
+    let matching = if network { "addr <<= $1::inet" } else { "value ilike '%' || $1 || '%'" };
+    let sql = format!(
+        "with v as (select kind, value from entity_value where {matching} order by first_seen desc limit {VALUES_SCANNED}) \
+         select i.kind, i.value, i.incident_id, i.alert_count, i.last_seen \
+         from v join incident_entity i using (kind, value) order by i.last_seen desc limit $2"
+    );
     let needle = if network { query.trim().to_owned() } else { escape_like(&query.trim().to_lowercase()) };
-    Ok(sqlx::query_as(sql).bind(needle).bind(limit).fetch_all(db).await?)
+    // Planned for the value at hand every time: a range and a single address want different plans.
+    Ok(sqlx::query_as(&sql).persistent(false).bind(needle).bind(limit).fetch_all(db).await?)
 }
 
 fn looks_like_network(query: &str) -> bool {
@@ -95,6 +105,7 @@ pub async fn comments(db: impl PgExecutor<'_>, query: &str, limit: i64) -> Resul
          where to_tsvector('english', body) @@ websearch_to_tsquery('english', $1) \
          order by comment_id desc limit $2",
     )
+    .persistent(false)
     .bind(query)
     .bind(limit)
     .fetch_all(db)

@@ -17,7 +17,7 @@ use riposte_domain::incident::{HandoffPacket, IncidentEdit, IncidentStatus, Tier
 use riposte_testkit::TestDb;
 
 /// Stores alerts (Riposte's native JSON) as `source`, runs the pipeline, returns their ids.
-async fn send(db: &TestDb, backend: &Backend, source: &str, alerts: &[&str]) -> Vec<i64> {
+pub(crate) async fn send(db: &TestDb, backend: &Backend, source: &str, alerts: &[&str]) -> Vec<i64> {
     let (_, secret) =
         create_token(backend, Actor::CommandLine, source, source, &[TokenScope::Ingest]).await.expect("token");
     let token = authenticate_token(backend, &secret).await.expect("valid");
@@ -29,7 +29,7 @@ async fn send(db: &TestDb, backend: &Backend, source: &str, alerts: &[&str]) -> 
     stored.into_iter().map(|s| s.alert_id).collect()
 }
 
-async fn user(backend: &Backend, name: &str, role: Role) -> CurrentUser {
+pub(crate) async fn user(backend: &Backend, name: &str, role: Role) -> CurrentUser {
     let new =
         NewUser { username: name.into(), display_name: name.into(), role, password: "correct horse battery".into() };
     let summary = create_user(backend, Actor::CommandLine, new).await.expect("user");

@@ -3,5 +3,6 @@
 mod administration;
 mod incidents;
 mod ingest_store;
+mod search;
 mod sign_in;
 mod storms;
