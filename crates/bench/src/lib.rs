@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod copy;
 pub mod load;
+pub mod scratch;
 pub mod server;
 pub mod stats;
 pub mod workspace;

@@ -13,8 +13,7 @@ use sqlx::{ConnectOptions, PgConnection};
 use riposte_bench::alerts::{self, Generator};
 use riposte_bench::server::Server;
 use riposte_bench::stats::{self, Figures};
-use riposte_bench::{copy, load};
-use riposte_pgcluster::DataDirLock;
+use riposte_bench::{copy, load, scratch};
 
 #[derive(Debug, Parser)]
 #[command(name = "riposte-bench", about = "Ingest over HTTP against COPY, same database, same run.")]
@@ -50,22 +49,10 @@ const SCENARIOS: [(usize, usize, usize); 6] =
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
-    let binary = match options.server.clone() {
-        Some(path) => path,
-        None => std::env::current_exe()?.with_file_name("server"),
-    };
-    anyhow::ensure!(binary.is_file(), "no server binary at {} (build it, or pass --server)", binary.display());
-    // Emptying a directory a running server holds would pull its database away.
-    drop(DataDirLock::try_acquire(&options.data_dir).context("the scratch directory")?);
-    let _ = std::fs::remove_dir_all(&options.data_dir);
-    std::fs::create_dir_all(&options.data_dir)?;
-    let data_dir = options.data_dir.canonicalize()?;
+    let binary = scratch::server_binary(options.server.clone())?;
+    let data_dir = scratch::prepare(&options.data_dir)?;
     let result = run(&options, &binary, &data_dir).await;
-    if options.keep_data {
-        println!("kept {}", data_dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    }
+    scratch::finish(&data_dir, options.keep_data);
     result
 }
 

@@ -10,15 +10,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use clap::Parser;
 use sqlx::ConnectOptions;
 
-use riposte_bench::load;
 use riposte_bench::server::Server;
 use riposte_bench::stats::percentile;
 use riposte_bench::workspace::{Probe, WorkspaceGenerator, sign_in, time_requests};
-use riposte_pgcluster::DataDirLock;
+use riposte_bench::{load, scratch};
 
 #[derive(Debug, Parser)]
 #[command(name = "riposte-bench-workspace", about = "Correlation lag, queue, incident page and search at 1M alerts.")]
@@ -43,21 +41,10 @@ struct Options {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
-    let binary = match options.server.clone() {
-        Some(path) => path,
-        None => std::env::current_exe()?.with_file_name("server"),
-    };
-    anyhow::ensure!(binary.is_file(), "no server binary at {} (build it, or pass --server)", binary.display());
-    drop(DataDirLock::try_acquire(&options.data_dir).context("the scratch directory")?);
-    let _ = std::fs::remove_dir_all(&options.data_dir);
-    std::fs::create_dir_all(&options.data_dir)?;
-    let data_dir = options.data_dir.canonicalize()?;
+    let binary = scratch::server_binary(options.server.clone())?;
+    let data_dir = scratch::prepare(&options.data_dir)?;
     let result = run(&options, &binary, &data_dir).await;
-    if options.keep_data {
-        println!("kept {}", data_dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    }
+    scratch::finish(&data_dir, options.keep_data);
     result
 }
 
