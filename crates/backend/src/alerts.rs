@@ -103,6 +103,11 @@ pub(crate) fn summary(row: AlertRow) -> Result<AlertSummary, BackendError> {
     })
 }
 
+/// Milliseconds since the Unix epoch, as the pipeline's in-memory decisions use them.
+pub(crate) fn epoch_ms(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 /// Times as the UI and APIs show them (RFC 3339, UTC).
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()

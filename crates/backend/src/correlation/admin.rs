@@ -5,7 +5,7 @@
 use riposte_domain::Permission;
 use riposte_domain::ValidationError;
 use riposte_domain::alert::{Entity, EntityKind};
-use riposte_domain::correlation::{CorrelationRule, CorrelationSettings, Exclusion, Exclusions};
+use riposte_domain::correlation::{CorrelationRule, CorrelationSettings, is_network};
 use serde_json::json;
 
 use crate::admin::Actor;
@@ -17,7 +17,7 @@ pub async fn settings(backend: &Backend, actor: Actor<'_>) -> Result<Correlation
     let mut conn = backend.pool.acquire().await?;
     let rules = store::load_rules(&mut *conn).await?;
     let exclusions = store::list_exclusions(&mut conn).await?;
-    let max_frequency = store::load_exclusions(&mut conn).await?.max_frequency;
+    let max_frequency = store::max_frequency(&mut conn).await?;
     Ok(CorrelationSettings { rules, exclusions, max_frequency })
 }
 
@@ -74,23 +74,14 @@ pub async fn add_exclusion(
     actor.require(Permission::ManageSettings)?;
     let kind = kind.trim().to_ascii_lowercase();
     let value = if kind == "network" {
-        let probe =
-            Exclusions { list: vec![Exclusion::Network { cidr: value.trim().to_owned() }], max_frequency: u32::MAX };
-        let (addr, _) = value
-            .trim()
-            .split_once('/')
-            .ok_or_else(|| ValidationError::new("value", "a range is written address/bits, e.g. 10.0.53.0/24"))?;
-        let inside = Entity::new(EntityKind::Ip, addr, None)
-            .ok_or_else(|| ValidationError::new("value", "not an address range"))?;
-        if !probe.excludes(&inside, 0) {
-            return Err(ValidationError::new("value", "not an address range (address/bits)").into());
+        if !is_network(value) {
+            return Err(ValidationError::new("value", "not an address range (address/bits, e.g. 10.0.53.0/24)").into());
         }
         value.trim().to_owned()
     } else {
-        let entity_kind: EntityKind =
-            serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
-                ValidationError::new("kind", format!("unknown kind \"{kind}\" (network, ip, host, user, …)"))
-            })?;
+        let entity_kind = EntityKind::parse(&kind).ok_or_else(|| {
+            ValidationError::new("kind", format!("unknown kind \"{kind}\" (network, ip, host, user, …)"))
+        })?;
         Entity::new(entity_kind, value, None)
             .ok_or_else(|| ValidationError::new("value", format!("not a valid {kind}")))?
             .value

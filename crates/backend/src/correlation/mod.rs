@@ -9,10 +9,12 @@ pub mod plan;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use riposte_domain::alert::{Entity, EntityKind, Severity};
+use riposte_domain::correlation::join_keys;
 use riposte_domain::incident::Priority;
 use sqlx::PgConnection;
 
 use crate::BackendError;
+use crate::alerts::epoch_ms;
 use crate::store::correlation as store;
 use crate::store::incident_links::{self, EntitySeen, Growth, NewLink, Opening};
 use crate::store::pipeline::Pending;
@@ -22,11 +24,9 @@ use plan::{AlertInput, PLANNED_ID_BASE, frequency_key};
 /// Who correlation's links and events are attributed to.
 pub const ACTOR: &str = "correlation";
 
-/// Entity kinds an incident's entity panel keeps (ports, protocols and flow ids only repeat
-/// what the addresses say).
-fn kept(kind: EntityKind) -> bool {
-    !matches!(kind, EntityKind::Port | EntityKind::Protocol | EntityKind::CommunityId)
-}
+/// Entity kinds an incident's entity panel leaves out: ports, protocols and flow ids only
+/// repeat what the addresses say. Moves recompute the panel with the same list.
+pub const PANEL_SKIPS: [EntityKind; 3] = [EntityKind::Port, EntityKind::Protocol, EntityKind::CommunityId];
 
 /// Correlates a batch; returns the incidents it changed.
 pub async fn correlate(
@@ -36,6 +36,8 @@ pub async fn correlate(
 ) -> Result<BTreeSet<i64>, BackendError> {
     let singles: Vec<&Pending> = alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
     let mut growth: BTreeMap<i64, Growth> = BTreeMap::new();
+    // Alerts per (incident, source), for the narrative.
+    let mut sources: BTreeMap<(i64, String), i64> = BTreeMap::new();
     if !singles.is_empty() {
         let rules = store::load_rules(&mut *conn).await?;
         let exclusions = store::load_exclusions(&mut *conn).await?;
@@ -43,17 +45,21 @@ pub async fn correlate(
             .iter()
             .map(|a| AlertInput { alert_id: a.alert_id, at_ms: epoch_ms(a.received_at), entities: &a.entities.0 })
             .collect();
+        // Only the counts the plan reads.
+        let counted = plan::counted_kinds(&rules);
         let entity_keys: Vec<String> = {
-            let set: BTreeSet<String> = inputs.iter().flat_map(|a| a.entities.iter().map(frequency_key)).collect();
+            let set: BTreeSet<String> = inputs
+                .iter()
+                .flat_map(|a| a.entities.iter().filter(|e| counted.contains(&e.kind)).map(frequency_key))
+                .collect();
             set.into_iter().collect()
         };
         let frequencies = store::load_frequencies(&mut *conn, &entity_keys).await?;
         let all_keys: Vec<String> = {
             // Every key any alert could have: frequency can only remove keys, never add one.
-            let none = riposte_domain::correlation::Exclusions { list: Vec::new(), max_frequency: u32::MAX };
             let set: BTreeSet<String> = inputs
                 .iter()
-                .flat_map(|a| riposte_domain::correlation::join_keys(&rules, a.entities, &none, &|_| 0))
+                .flat_map(|a| join_keys(&rules, a.entities, &exclusions, &|_| 0))
                 .map(|k| k.text())
                 .collect();
             set.into_iter().collect()
@@ -92,12 +98,11 @@ pub async fn correlate(
         incident_links::link_alerts(&mut *conn, &links, ACTOR, &opened_by).await?;
 
         let mut seen: BTreeMap<(i64, &Entity), EntitySeen> = BTreeMap::new();
-        let mut sources: BTreeMap<(i64, &str), i64> = BTreeMap::new();
         let mut techniques: BTreeMap<(i64, &str), i64> = BTreeMap::new();
         for link in &plan.links {
             let incident = real(link.incident_id);
             let alert = by_id[&link.alert_id];
-            *sources.entry((incident, alert.source.as_str())).or_default() += 1;
+            *sources.entry((incident, alert.source.clone())).or_default() += 1;
             for technique in &alert.attack_techniques {
                 let first = techniques.entry((incident, technique.as_str())).or_insert(link.at_ms);
                 *first = (*first).min(link.at_ms);
@@ -106,7 +111,7 @@ pub async fn correlate(
             g.add(1, 1, link.at_ms);
             g.severity = g.severity.max(alert.severity);
             g.techniques.extend(alert.attack_techniques.iter().cloned());
-            for entity in alert.entities.0.iter().filter(|e| kept(e.kind)) {
+            for entity in alert.entities.0.iter().filter(|e| !PANEL_SKIPS.contains(&e.kind)) {
                 let s = seen.entry((incident, entity)).or_insert(EntitySeen {
                     count: 0,
                     first_ms: link.at_ms,
@@ -118,24 +123,20 @@ pub async fn correlate(
             }
         }
         incident_links::add_entities(&mut *conn, &seen).await?;
-        incident_links::add_sources(&mut *conn, &sources).await?;
         incident_links::add_techniques(&mut *conn, &techniques).await?;
         let keys: BTreeMap<(String, i64), i64> =
             plan.keys.into_iter().map(|((text, incident), at)| ((text, real(incident)), at)).collect();
         store::touch_keys(&mut *conn, &keys).await?;
         store::save_frequencies(&mut *conn, &plan.frequencies).await?;
     }
-    // Storm members add to their head's incident: counts and latest activity only.
+    // Storm members add to their head's incident: counts, latest activity and source only.
     let heads: Vec<i64> = rolled.growth.keys().copied().collect();
-    for (head, incident) in incident_links::incidents_of(&mut *conn, &heads).await? {
+    for (head, incident, source) in incident_links::incidents_of(&mut *conn, &heads).await? {
         let (members, latest_ms) = rolled.growth[&head];
         growth.entry(incident).or_default().add(0, i64::from(members), latest_ms);
+        *sources.entry((incident, source)).or_default() += i64::from(members);
     }
-    incident_links::add_storm_sources(&mut *conn, &rolled.growth).await?;
+    incident_links::add_sources(&mut *conn, &sources).await?;
     incident_links::grow_incidents(&mut *conn, &growth).await?;
     Ok(growth.into_keys().collect())
-}
-
-fn epoch_ms(t: time::OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }

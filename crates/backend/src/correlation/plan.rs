@@ -59,6 +59,19 @@ fn counted(kind: EntityKind) -> bool {
     kind != EntityKind::CommunityId
 }
 
+/// The kinds whose counts matter: enabled rules join on them and frequency may exclude them.
+pub fn counted_kinds(rules: &[CorrelationRule]) -> Vec<EntityKind> {
+    let mut kinds: Vec<EntityKind> = rules
+        .iter()
+        .filter(|r| r.enabled)
+        .flat_map(|r| r.join_on.iter().map(|s| s.kind))
+        .filter(|kind| counted(*kind))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedLink {
     pub alert_id: i64,
@@ -89,11 +102,10 @@ pub fn plan(
     frequencies: &HashMap<String, Frequency>,
 ) -> Plan {
     let mut plan = Plan::default();
-    let joinable: Vec<EntityKind> =
-        rules.iter().filter(|r| r.enabled).flat_map(|r| r.join_on.iter().map(|s| s.kind)).collect();
+    let counted_kinds = counted_kinds(rules);
     let mut batch_keys: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
     for alert in alerts {
-        for entity in alert.entities.iter().filter(|e| joinable.contains(&e.kind) && counted(e.kind)) {
+        for entity in alert.entities.iter().filter(|e| counted_kinds.contains(&e.kind)) {
             let key = frequency_key(entity);
             let counts = plan.frequencies.entry(key.clone()).or_insert_with(|| {
                 frequencies

@@ -2,7 +2,7 @@
 //! tasks, hand-offs and the event log, read concurrently and each bounded.
 
 use riposte_domain::Permission;
-use riposte_domain::alert::Entity;
+use riposte_domain::alert::{Entity, EntityKind, EntityRole};
 use riposte_domain::correlation::LinkReason;
 use riposte_domain::incident::{
     CommentView, EntityUsage, EventView, HandoffView, IncidentDetail, LinkedAlert, TaskView, Tier, Tlp, narrate,
@@ -67,12 +67,10 @@ pub async fn incident_detail(backend: &Backend, user: &CurrentUser, id: i64) -> 
     let entities = entities
         .into_iter()
         .filter_map(|e| {
-            let entity: Entity = serde_json::from_value(serde_json::json!({
-                "kind": e.kind, "value": e.value, "role": (!e.role.is_empty()).then_some(&e.role)
-            }))
-            .ok()?;
+            // A kind a newer version stored is left out rather than failing the page.
+            let kind = EntityKind::parse(&e.kind)?;
             Some(EntityUsage {
-                entity,
+                entity: Entity { kind, value: e.value, role: EntityRole::parse(&e.role) },
                 alert_count: i64::from(e.alert_count),
                 last_seen: rfc3339(e.last_seen),
                 other_incidents: e.other_incidents,

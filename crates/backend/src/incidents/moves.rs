@@ -62,7 +62,7 @@ pub async fn merge(
     let event = incidents::append_event(&mut tx, target, &me, "merged_in", reason, detail).await?;
     incidents::append_event(&mut tx, source, &me, "merged_away", reason, json!({ "into": target, "event_id": event }))
         .await?;
-    notify_both(&mut tx, source, target).await?;
+    live::incidents_changed(&mut tx, &[source, target].into()).await?;
     tx.commit().await?;
     Ok(event)
 }
@@ -103,7 +103,7 @@ pub async fn split(
     let event = incidents::append_event(&mut tx, incident_id, &me, "split_out", reason, detail).await?;
     let detail = json!({ "from": incident_id, "count": moved.len(), "alert_ids": moved, "event_id": event });
     incidents::append_event(&mut tx, new_id, &me, "split_from", reason, detail).await?;
-    notify_both(&mut tx, incident_id, new_id).await?;
+    live::incidents_changed(&mut tx, &[incident_id, new_id].into()).await?;
     tx.commit().await?;
     Ok(new_id)
 }
@@ -211,8 +211,4 @@ async fn finish_undo(
         live::incident_changed(conn, *id).await?;
     }
     Ok(())
-}
-
-async fn notify_both(conn: &mut sqlx::PgConnection, a: i64, b: i64) -> Result<(), BackendError> {
-    live::incidents_changed(conn, &[a, b].into_iter().collect()).await
 }

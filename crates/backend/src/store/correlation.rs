@@ -60,24 +60,22 @@ pub async fn save_rules(conn: &mut PgConnection, rules: &[CorrelationRule], acto
     Ok(())
 }
 
-pub async fn load_exclusions(db: &mut PgConnection) -> Result<Exclusions, BackendError> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select kind, value from correlation_exclusion order by exclusion_id")
-            .fetch_all(&mut *db)
-            .await?;
-    let max_frequency: i32 = sqlx::query_scalar("select max_frequency from correlation_setting").fetch_one(db).await?;
-    let list = rows
+pub async fn load_exclusions(conn: &mut PgConnection) -> Result<Exclusions, BackendError> {
+    let list = list_exclusions(&mut *conn)
+        .await?
         .into_iter()
-        .filter_map(|(kind, value)| match kind.as_str() {
-            "network" => Some(Exclusion::Network { cidr: value }),
-            other => parse_kind(other).map(|kind| Exclusion::Value { kind, value }),
+        .filter_map(|e| match e.kind.as_str() {
+            "network" => Some(Exclusion::Network { cidr: e.value }),
+            other => EntityKind::parse(other).map(|kind| Exclusion::Value { kind, value: e.value }),
         })
         .collect();
-    Ok(Exclusions { list, max_frequency: u32::try_from(max_frequency).unwrap_or(1) })
+    Ok(Exclusions { list, max_frequency: max_frequency(conn).await? })
 }
 
-fn parse_kind(name: &str) -> Option<EntityKind> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+/// Entities carried by more alerts an hour than this are not joined on.
+pub async fn max_frequency(conn: &mut PgConnection) -> Result<u32, BackendError> {
+    let max: i32 = sqlx::query_scalar("select max_frequency from correlation_setting").fetch_one(conn).await?;
+    Ok(u32::try_from(max).unwrap_or(1))
 }
 
 /// Open incidents holding any of `keys`: key text -> (incident, last seen ms).

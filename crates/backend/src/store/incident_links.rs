@@ -196,15 +196,18 @@ pub async fn grow_incidents(conn: &mut PgConnection, growth: &BTreeMap<i64, Grow
     Ok(())
 }
 
-/// The incidents that storm heads are in.
-pub async fn incidents_of(conn: &mut PgConnection, alert_ids: &[i64]) -> Result<Vec<(i64, i64)>, BackendError> {
+/// The incidents that storm heads are in, with each head's source: (head, incident, source).
+pub async fn incidents_of(conn: &mut PgConnection, alert_ids: &[i64]) -> Result<Vec<(i64, i64, String)>, BackendError> {
     if alert_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(sqlx::query_as("select alert_id, incident_id from incident_alert where alert_id = any($1)")
-        .bind(alert_ids)
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "select l.alert_id, l.incident_id, a.source from incident_alert l join alert a using (alert_id) \
+         where l.alert_id = any($1)",
+    )
+    .bind(alert_ids)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// An incident's entity, with how many of the batch's alerts carried it and when.
@@ -264,12 +267,12 @@ pub async fn add_entities(
     Ok(())
 }
 
-/// Adds alerts per (incident, source): `counts` from this batch's links.
-pub async fn add_sources(conn: &mut PgConnection, counts: &BTreeMap<(i64, &str), i64>) -> Result<(), BackendError> {
+/// Adds alerts per (incident, source): this batch's links and storm members.
+pub async fn add_sources(conn: &mut PgConnection, counts: &BTreeMap<(i64, String), i64>) -> Result<(), BackendError> {
     if counts.is_empty() {
         return Ok(());
     }
-    let (ids, sources): (Vec<i64>, Vec<&str>) = counts.keys().copied().unzip();
+    let (ids, sources): (Vec<i64>, Vec<&str>) = counts.keys().map(|(id, source)| (*id, source.as_str())).unzip();
     let n: Vec<i64> = counts.values().copied().collect();
     sqlx::query(
         "insert into incident_source (incident_id, source, alerts) select * from unnest($1::int8[], $2::text[], $3::int8[]) \
@@ -277,29 +280,6 @@ pub async fn add_sources(conn: &mut PgConnection, counts: &BTreeMap<(i64, &str),
     )
     .bind(&ids)
     .bind(&sources)
-    .bind(&n)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Adds storm members to their head's source count, in the head's incident.
-pub async fn add_storm_sources(
-    conn: &mut PgConnection,
-    growth: &BTreeMap<i64, (i32, i64)>,
-) -> Result<(), BackendError> {
-    if growth.is_empty() {
-        return Ok(());
-    }
-    let heads: Vec<i64> = growth.keys().copied().collect();
-    let n: Vec<i64> = growth.values().map(|(n, _)| i64::from(*n)).collect();
-    sqlx::query(
-        "insert into incident_source (incident_id, source, alerts) \
-         select l.incident_id, a.source, sum(g.n) from unnest($1::int8[], $2::int8[]) g(head, n) \
-         join incident_alert l on l.alert_id = g.head join alert a on a.alert_id = g.head group by 1, 2 \
-         on conflict (incident_id, source) do update set alerts = incident_source.alerts + excluded.alerts",
-    )
-    .bind(&heads)
     .bind(&n)
     .execute(conn)
     .await?;

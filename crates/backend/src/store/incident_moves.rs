@@ -1,9 +1,11 @@
 //! Moving alert links between incidents (merge, split, unlink, and their undo), and
 //! recomputing what an incident's figures and entities are after a move.
 
+use riposte_domain::alert::EntityKind;
 use sqlx::PgConnection;
 
 use crate::BackendError;
+use crate::correlation::PANEL_SKIPS;
 
 /// Moves links from one incident to another: `only` those alerts, or all. Returns the
 /// alerts moved.
@@ -116,10 +118,11 @@ pub async fn recount(conn: &mut PgConnection, incident_ids: &[i64]) -> Result<()
          from (select l.incident_id, e->>'kind' as kind, coalesce(e->>'role', '') as role, e->>'value' as value, \
                       count(*)::int4 as n, min(a.received_at) as first_seen, max(a.received_at) as last_seen \
                from incident_alert l join alert a using (alert_id) cross join jsonb_array_elements(a.entities) e \
-               where l.incident_id = any($1) and e->>'kind' not in ('port', 'protocol', 'community_id') \
+               where l.incident_id = any($1) and e->>'kind' <> all($2) \
                group by 1, 2, 3, 4) grouped",
     )
     .bind(incident_ids)
+    .bind(PANEL_SKIPS.map(EntityKind::as_str).as_slice())
     .execute(&mut *conn)
     .await?;
     for table in ["incident_source", "incident_technique"] {

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::pipeline::Pending;
 use crate::BackendError;
+use crate::alerts::epoch_ms;
 use crate::storm_cache::{Policies, policy_for};
 
 #[derive(FromRow)]
@@ -288,8 +289,4 @@ impl StateColumns {
         .await?;
         Ok(())
     }
-}
-
-fn epoch_ms(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }

@@ -25,6 +25,28 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    pub const ALL: [EntityKind; 13] = [
+        EntityKind::Ip,
+        EntityKind::Cidr,
+        EntityKind::Port,
+        EntityKind::Protocol,
+        EntityKind::CommunityId,
+        EntityKind::Host,
+        EntityKind::User,
+        EntityKind::Domain,
+        EntityKind::Url,
+        EntityKind::Hash,
+        EntityKind::Email,
+        EntityKind::Process,
+        EntityKind::File,
+    ];
+
+    /// The kind named by [`EntityKind::as_str`] (any case).
+    pub fn parse(name: &str) -> Option<EntityKind> {
+        let name = name.trim().to_ascii_lowercase();
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EntityKind::Ip => "ip",
@@ -53,6 +75,15 @@ pub enum EntityRole {
 }
 
 impl EntityRole {
+    /// `source` / `destination` (any case), or their short forms `src` / `dst` / `dest`.
+    pub fn parse(name: &str) -> Option<EntityRole> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "source" | "src" => Some(EntityRole::Source),
+            "destination" | "dst" | "dest" => Some(EntityRole::Destination),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EntityRole::Source => "source",

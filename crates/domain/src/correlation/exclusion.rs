@@ -44,18 +44,26 @@ impl Exclusions {
     }
 }
 
+/// Whether `cidr` is a range (`addr/bits`, bits within the address family's width).
+pub fn is_network(cidr: &str) -> bool {
+    parse_network(cidr).is_some()
+}
+
+fn parse_network(cidr: &str) -> Option<(IpAddr, u32)> {
+    let (network, bits) = cidr.trim().split_once('/')?;
+    let (network, bits) = (network.parse::<IpAddr>().ok()?, bits.parse::<u32>().ok()?);
+    let width = if network.is_ipv4() { 32 } else { 128 };
+    (bits <= width).then_some((network, bits))
+}
+
 /// Whether `ip` lies in `cidr` (`addr/bits`); false for a malformed range or another family.
 fn in_network(ip: IpAddr, cidr: &str) -> bool {
-    let Some((network, bits)) = cidr.split_once('/') else { return false };
-    let (Ok(network), Ok(bits)) = (network.parse::<IpAddr>(), bits.parse::<u32>()) else { return false };
+    let Some((network, bits)) = parse_network(cidr) else { return false };
     let (ip, network, width) = match (ip, network) {
         (IpAddr::V4(ip), IpAddr::V4(network)) => (u128::from(ip.to_bits()), u128::from(network.to_bits()), 32),
         (IpAddr::V6(ip), IpAddr::V6(network)) => (ip.to_bits(), network.to_bits(), 128),
         _ => return false,
     };
-    if bits > width {
-        return false;
-    }
     let shift = width - bits;
     // A shift of the whole width (a /0) matches everything.
     shift >= 128 || (ip >> shift) == (network >> shift)
@@ -75,5 +83,7 @@ mod tests {
         assert!(!in_network(ip("2001:db8::1"), "10.0.0.0/8"), "another family never matches");
         assert!(!in_network(ip("10.0.0.1"), "10.0.0.0/33"));
         assert!(!in_network(ip("10.0.0.1"), "nonsense"));
+        assert!(is_network(" 10.0.53.0/24") && is_network("2001:db8::/128"));
+        assert!(!is_network("10.0.0.0/33") && !is_network("10.0.0.1") && !is_network("dc01/8"));
     }
 }

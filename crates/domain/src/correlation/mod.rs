@@ -8,7 +8,7 @@ mod exclusion;
 mod rule;
 
 pub use decide::{Candidate, Decision, LinkReason, decide, join_keys};
-pub use exclusion::{Exclusion, Exclusions};
+pub use exclusion::{Exclusion, Exclusions, is_network};
 pub use rule::{CorrelationRule, EntitySelector, JoinKey, MAX_KEYS_PER_RULE, RuleError, format_join, parse_join};
 
 /// The correlation settings page: rules in order, exclusions, the frequency cap.

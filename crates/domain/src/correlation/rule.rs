@@ -174,14 +174,15 @@ pub fn parse_join(text: &str) -> Result<Vec<EntitySelector>, String> {
         .filter(|part| !part.is_empty())
         .map(|part| {
             let (kind, role) = part.split_once(':').map_or((part, None), |(k, r)| (k, Some(r)));
-            let kind: EntityKind = serde_json::from_value(serde_json::Value::String(kind.trim().to_ascii_lowercase()))
-                .map_err(|_| format!("\"{part}\": unknown entity kind \"{}\"", kind.trim()))?;
-            let role = match role.map(|r| r.trim().to_ascii_lowercase()) {
-                None => None,
-                Some(r) if r == "source" || r == "src" => Some(EntityRole::Source),
-                Some(r) if r == "destination" || r == "dst" || r == "dest" => Some(EntityRole::Destination),
-                Some(r) => return Err(format!("\"{part}\": the side is source or destination, not \"{r}\"")),
-            };
+            let kind = EntityKind::parse(kind)
+                .ok_or_else(|| format!("\"{part}\": unknown entity kind \"{}\"", kind.trim()))?;
+            let role =
+                match role {
+                    None => None,
+                    Some(r) => Some(EntityRole::parse(r).ok_or_else(|| {
+                        format!("\"{part}\": the side is source or destination, not \"{}\"", r.trim())
+                    })?),
+                };
             Ok(EntitySelector { kind, role })
         })
         .collect()
