@@ -2,8 +2,12 @@
 
 use std::time::Duration;
 
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+/// Statements slower than this are logged as warnings. The pipeline's batch statements take a
+/// second or two by design while it works through a backlog.
+const SLOW_STATEMENT: Duration = Duration::from_secs(10);
 
 /// The migrations in the repository's `migrations/` folder, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -13,7 +17,7 @@ pub async fn connect(options: PgConnectOptions, max_connections: u32) -> Result<
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .connect_with(options.log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT))
         .await
 }
 

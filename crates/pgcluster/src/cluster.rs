@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::os_user::{RunAs, private_dir};
+use crate::tuning;
 use crate::{ClusterError, PgBinaries};
 
 /// The superuser created by `initdb`; it can only log in through the private socket.
@@ -202,7 +203,8 @@ impl Cluster {
         let escaped = socket_dir.to_string_lossy().replace('\'', "''");
         let settings = format!(
             "listen_addresses = ''\nunix_socket_directories = '{escaped}'\nport = {PORT}\n\
-             max_connections = 200\nlogging_collector = off\n"
+             max_connections = 200\nlogging_collector = off\n{}",
+            tuning::settings(tuning::memory_mb())
         );
         let path = self.pgdata().join("riposte.conf");
         std::fs::write(&path, settings).map_err(ClusterError::io(format!("writing {}", path.display())))?;

@@ -7,6 +7,7 @@ mod cluster;
 mod error;
 mod lock;
 mod os_user;
+mod tuning;
 
 pub use binaries::PgBinaries;
 pub use cluster::{Cluster, ClusterState, ConnectionTarget};

@@ -124,8 +124,8 @@ pub async fn correlate(
         }
         incident_links::add_entities(&mut *conn, &seen).await?;
         incident_links::add_techniques(&mut *conn, &techniques).await?;
-        let keys: BTreeMap<(String, i64), i64> =
-            plan.keys.into_iter().map(|((text, incident), at)| ((text, real(incident)), at)).collect();
+        let keys: BTreeMap<String, (i64, i64)> =
+            plan.keys.into_iter().map(|(text, (incident, at))| (text, (real(incident), at))).collect();
         store::touch_keys(&mut *conn, &keys).await?;
         store::save_frequencies(&mut *conn, &plan.frequencies).await?;
     }

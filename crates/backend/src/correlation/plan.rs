@@ -86,24 +86,25 @@ pub struct Plan {
     /// Planned ids of opened incidents with the alert that opened each, in order.
     pub opened: Vec<(i64, i64)>,
     pub links: Vec<PlannedLink>,
-    /// (join key text, incident) -> latest time an alert joined under it.
-    pub keys: BTreeMap<(String, i64), i64>,
+    /// Join key text -> the incident holding it after this batch, and when it last took an
+    /// alert under it.
+    pub keys: BTreeMap<String, (i64, i64)>,
     /// Counts changed by this batch, by frequency key.
     pub frequencies: BTreeMap<String, Frequency>,
 }
 
-/// Plans the batch. `stored` holds the open incidents already holding any of the batch's
+/// Plans the batch. `stored` holds the open incident already holding each of the batch's
 /// keys (key text -> (incident, last seen ms)); `frequencies` the stored counts.
 pub fn plan(
     rules: &[CorrelationRule],
     exclusions: &Exclusions,
     alerts: &[AlertInput<'_>],
-    stored: &HashMap<String, Vec<(i64, i64)>>,
+    stored: &HashMap<String, (i64, i64)>,
     frequencies: &HashMap<String, Frequency>,
 ) -> Plan {
     let mut plan = Plan::default();
     let counted_kinds = counted_kinds(rules);
-    let mut batch_keys: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+    let mut batch_keys: HashMap<String, (i64, i64)> = HashMap::new();
     for alert in alerts {
         for entity in alert.entities.iter().filter(|e| counted_kinds.contains(&e.kind)) {
             let key = frequency_key(entity);
@@ -125,12 +126,8 @@ pub fn plan(
         let mut candidates = Vec::new();
         for key in &keys {
             let text = key.text();
-            for source in [stored.get(&text), batch_keys.get(&text)].into_iter().flatten() {
-                candidates.extend(source.iter().map(|&(incident_id, last_seen_ms)| Candidate {
-                    incident_id,
-                    key: key.clone(),
-                    last_seen_ms,
-                }));
+            for &(incident_id, last_seen_ms) in [stored.get(&text), batch_keys.get(&text)].into_iter().flatten() {
+                candidates.push(Candidate { incident_id, key: key.clone(), last_seen_ms });
             }
         }
         let (incident_id, reason) = match decide(rules, alert.at_ms, &candidates) {
@@ -143,17 +140,18 @@ pub fn plan(
         };
         plan.links.push(PlannedLink { alert_id: alert.alert_id, incident_id, at_ms: alert.at_ms, reason });
         for key in keys {
-            let text = key.text();
-            let seen = batch_keys.entry(text.clone()).or_default();
-            match seen.iter_mut().find(|(id, _)| *id == incident_id) {
-                Some(entry) => entry.1 = entry.1.max(alert.at_ms),
-                None => seen.push((incident_id, alert.at_ms)),
-            }
-            let latest = plan.keys.entry((text, incident_id)).or_insert(alert.at_ms);
-            *latest = (*latest).max(alert.at_ms);
+            let taken = (incident_id, alert.at_ms);
+            batch_keys.entry(key.text()).and_modify(|held| *held = later_holder(*held, taken)).or_insert(taken);
         }
     }
+    plan.keys = batch_keys.into_iter().collect();
     plan
+}
+
+/// Of two (incident, time) holders of one key, the one that can still win it: the later, and
+/// on the same instant the older incident (as [`decide`] breaks ties).
+fn later_holder(a: (i64, i64), b: (i64, i64)) -> (i64, i64) {
+    if (b.1, std::cmp::Reverse(b.0)) > (a.1, std::cmp::Reverse(a.0)) { b } else { a }
 }
 
 #[cfg(test)]
@@ -186,18 +184,18 @@ mod tests {
         assert_eq!(plan.links[1].incident_id, PLANNED_ID_BASE);
         assert_eq!(plan.links[1].reason.as_ref().map(|r| r.rule_id.as_str()), Some("same-attacker"));
         assert_eq!(plan.links[2].incident_id, PLANNED_ID_BASE + 1);
-        assert!(plan.keys.contains_key(&("same-host|host::dc01".to_owned(), PLANNED_ID_BASE)));
+        assert_eq!(plan.keys["same-host|host::dc01"], (PLANNED_ID_BASE, 2_000));
     }
 
     #[test]
     fn stored_open_incidents_attract_new_alerts() {
         let entities = [host("dc01")];
         let alerts = [AlertInput { alert_id: 9, at_ms: 10_000, entities: &entities }];
-        let stored = HashMap::from([("same-host|host::dc01".to_owned(), vec![(42, 5_000)])]);
+        let stored = HashMap::from([("same-host|host::dc01".to_owned(), (42, 5_000))]);
         let plan = plan(&CorrelationRule::defaults(), &Exclusions::default(), &alerts, &stored, &HashMap::new());
         assert!(plan.opened.is_empty());
         assert_eq!(plan.links[0].incident_id, 42);
-        assert_eq!(plan.keys[&("same-host|host::dc01".to_owned(), 42)], 10_000);
+        assert_eq!(plan.keys["same-host|host::dc01"], (42, 10_000));
     }
 
     #[test]

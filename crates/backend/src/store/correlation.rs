@@ -78,11 +78,12 @@ pub async fn max_frequency(conn: &mut PgConnection) -> Result<u32, BackendError>
     Ok(u32::try_from(max).unwrap_or(1))
 }
 
-/// Open incidents holding any of `keys`: key text -> (incident, last seen ms).
+/// For each of `keys`, the open incident that most recently took an alert under it (the only
+/// one that can win it): key text -> (incident, last seen ms).
 pub async fn open_holders(
     conn: &mut PgConnection,
     keys: &[String],
-) -> Result<HashMap<String, Vec<(i64, i64)>>, BackendError> {
+) -> Result<HashMap<String, (i64, i64)>, BackendError> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "select k.join_key, k.incident_id, (extract(epoch from k.last_seen) * 1000)::int8 \
          from correlation_key k join incident i using (incident_id) \
@@ -91,24 +92,26 @@ pub async fn open_holders(
     .bind(keys)
     .fetch_all(conn)
     .await?;
-    let mut holders: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
-    for (key, incident, last_seen) in rows {
-        holders.entry(key).or_default().push((incident, last_seen));
-    }
-    Ok(holders)
+    Ok(rows.into_iter().map(|(key, incident, last_seen)| (key, (incident, last_seen))).collect())
 }
 
-/// Records that alerts joined incidents under these keys (latest time wins).
-pub async fn touch_keys(conn: &mut PgConnection, keys: &BTreeMap<(String, i64), i64>) -> Result<(), BackendError> {
+/// Records which incident took an alert under each key, and when. A key moves to another
+/// incident only by a later alert (on the same instant, the older incident keeps it), or when
+/// its holder was closed or merged.
+pub async fn touch_keys(conn: &mut PgConnection, keys: &BTreeMap<String, (i64, i64)>) -> Result<(), BackendError> {
     if keys.is_empty() {
         return Ok(());
     }
-    let (texts, incidents): (Vec<&str>, Vec<i64>) = keys.keys().map(|(k, i)| (k.as_str(), *i)).unzip();
-    let at: Vec<i64> = keys.values().copied().collect();
+    let texts: Vec<&str> = keys.keys().map(String::as_str).collect();
+    let (incidents, at): (Vec<i64>, Vec<i64>) = keys.values().copied().unzip();
     sqlx::query(
         "insert into correlation_key (join_key, incident_id, last_seen) \
          select k, i, to_timestamp(at / 1000.0) from unnest($1::text[], $2::int8[], $3::int8[]) n(k, i, at) \
-         on conflict (join_key, incident_id) do update set last_seen = greatest(correlation_key.last_seen, excluded.last_seen)",
+         on conflict (join_key) do update set incident_id = excluded.incident_id, last_seen = excluded.last_seen \
+         where excluded.last_seen > correlation_key.last_seen \
+            or (excluded.last_seen = correlation_key.last_seen and excluded.incident_id <= correlation_key.incident_id) \
+            or exists (select 1 from incident i where i.incident_id = correlation_key.incident_id \
+                       and (i.status = 'closed' or i.merged_into is not null))",
     )
     .bind(&texts)
     .bind(&incidents)

@@ -76,15 +76,12 @@ pub async fn add_link(
 
 /// Points correlation's keys of one incident at another, so new alerts keep joining it.
 pub async fn move_keys(conn: &mut PgConnection, from: i64, to: i64) -> Result<(), BackendError> {
-    sqlx::query(
-        "insert into correlation_key (join_key, incident_id, last_seen) \
-         select join_key, $2, last_seen from correlation_key where incident_id = $1 \
-         on conflict (join_key, incident_id) do update set last_seen = greatest(correlation_key.last_seen, excluded.last_seen)",
-    )
-    .bind(from)
-    .bind(to)
-    .execute(&mut *conn)
-    .await?;
+    // Merges are rare and people-paced; the scan spares the pipeline an index to maintain.
+    sqlx::query("update correlation_key set incident_id = $2 where incident_id = $1")
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use riposte_backend::tokens::{TokenScope, authenticate_token, create_token};
 use riposte_backend::{Backend, BackendError, CurrentUser};
 use riposte_domain::Role;
 use riposte_domain::correlation::CorrelationRule;
-use riposte_domain::incident::{HandoffPacket, IncidentEdit, IncidentStatus, Tier};
+use riposte_domain::incident::{Classification, HandoffPacket, IncidentEdit, IncidentStatus, Tier};
 use riposte_testkit::TestDb;
 
 /// Stores alerts (Riposte's native JSON) as `source`, runs the pipeline, returns their ids.
@@ -317,4 +317,31 @@ async fn administrators_edit_rules_and_exclusions_and_correlation_follows() {
     assert_ne!(of(1).await, of(0).await, "same-attacker was removed");
     assert_eq!(of(2).await, of(0).await, "the new domain rule joins");
     assert_ne!(of(4).await, of(3).await, "an excluded host joins nothing");
+}
+
+#[tokio::test]
+async fn a_closed_incident_gives_up_its_keys_and_a_new_one_takes_them() {
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    let analyst = user(&backend, "cleo", Role::Tier2).await;
+    let first = send(&db, &backend, "suricata", &[NETWORK]).await[0];
+    let closed = incident_of(&db, first).await.expect("linked");
+    let version = incident_detail(&backend, &analyst, closed).await.expect("detail").version;
+    let closing =
+        IncidentEdit::Status { to: IncidentStatus::Closed, classification: Some(Classification::FalsePositive) };
+    edit_incident(&backend, &analyst, closed, version, closing, None).await.expect("closed");
+
+    let again = NETWORK.replace("\"n1\"", "\"n2\"");
+    let second = send(&db, &backend, "suricata", &[&again]).await[0];
+    let reopened = incident_of(&db, second).await.expect("linked");
+    assert_ne!(reopened, closed, "a closed story stays closed");
+    // One row per key, now naming the new incident.
+    let holders = scalar(
+        &db,
+        "select count(distinct incident_id) from correlation_key where join_key like 'same-attacker|%203.0.113.9'",
+    )
+    .await;
+    assert_eq!(holders, 1);
+    let third = send(&db, &backend, "suricata", &[&NETWORK.replace("\"n1\"", "\"n3\"")]).await[0];
+    assert_eq!(incident_of(&db, third).await, Some(reopened));
 }

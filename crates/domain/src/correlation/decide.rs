@@ -45,16 +45,18 @@ pub fn join_keys(
 }
 
 /// Picks the incident for an alert arriving at `at_ms` among `candidates` (found by its
-/// keys): only keys still inside their rule's window count; the rule listed first wins, then
-/// the incident active most recently, then the oldest incident. Several matching incidents
-/// are never merged here: merging is an analyst's decision.
+/// keys): only keys still inside their rule's window count (activity after the alert's own
+/// time always does); the rule listed first wins, then the incident active most recently,
+/// then the oldest incident. So under each key only its most recent holder can ever win,
+/// which lets the store return just that one. Several matching incidents are never merged
+/// here: merging is an analyst's decision.
 pub fn decide(rules: &[CorrelationRule], at_ms: i64, candidates: &[Candidate]) -> Decision {
     let best = candidates
         .iter()
         .filter_map(|candidate| {
             let (rank, rule) = rules.iter().enumerate().find(|(_, r)| r.enabled && r.id == candidate.key.rule_id)?;
             let window_ms = i64::from(rule.window_secs) * 1000;
-            ((at_ms - candidate.last_seen_ms).abs() <= window_ms).then_some((rank, candidate))
+            (at_ms - candidate.last_seen_ms <= window_ms).then_some((rank, candidate))
         })
         .min_by_key(|(rank, c)| (*rank, std::cmp::Reverse(c.last_seen_ms), c.incident_id));
     match best {
@@ -176,6 +178,19 @@ mod tests {
         // while a return after a quiet hour is a new story.
         let (later, _) = incidents.ingest(&alert, 29 * MIN + 31 * MIN, &none);
         assert_ne!(later, first);
+    }
+
+    #[test]
+    fn a_late_alert_joins_an_incident_active_after_its_own_time() {
+        // A sensor's clock or queue can deliver an alert stamped before the incident's latest
+        // activity; that activity is no reason to open a second incident.
+        let mut incidents = Incidents::default();
+        let none = Exclusions::default();
+        let alert = [ip("203.0.113.5", EntityRole::Source)];
+        let (first, _) = incidents.ingest(&alert, 120 * MIN, &none);
+        let (late, why) = incidents.ingest(&alert, 0, &none);
+        assert_eq!(late, first);
+        assert_eq!(why.expect("linked").rule_id, "same-attacker");
     }
 
     #[test]
