@@ -1,5 +1,5 @@
 //! The post-commit pipeline. Ingest only stores and acknowledges; the later stages (storm
-//! roll-up now, correlation and enrichment next) run here, in batches, off the ingest path.
+//! roll-up, enrichment and scoring, correlation) run here, in batches, off the ingest path.
 //! Each new alert is queued in the `alert_pipeline` outbox by the statement that stores it,
 //! so a crash between ingest's commit and the pipeline loses nothing.
 
@@ -11,9 +11,11 @@ use tokio::sync::{Notify, oneshot};
 
 use crate::BackendError;
 use crate::correlation;
+use crate::enrichment;
 use crate::ingest::ALERTS_CHANNEL;
 use crate::live;
-use crate::store::{pipeline, storms};
+use crate::store::pipeline::{self, Pending};
+use crate::store::storms;
 
 /// Alerts taken per pipeline transaction, when that many wait. Larger batches share more of
 /// their writes (an entity's count, a storm's state, a key seen by many alerts is written
@@ -59,7 +61,10 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError>
         return Ok(0);
     }
     let rolled = storms::roll_up(&mut tx, &claimed.alerts).await?;
-    let incidents = correlation::correlate(&mut tx, &claimed.alerts, &rolled).await?;
+    // Storm members add to their head's counts; the head stands for them in later stages.
+    let singles: Vec<&Pending> = claimed.alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
+    let scores = enrichment::enrich(&mut tx, &singles).await?;
+    let incidents = correlation::correlate(&mut tx, &singles, &rolled, &scores).await?;
     let ids = claimed.ids;
     pipeline::finish(&mut tx, &ids).await?;
     // Delivered at commit, to every server process listening: open queues refresh.

@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod correlation;
+pub mod enrichment;
 pub mod incident;
 pub mod ingest_admin;
 pub mod navigation;

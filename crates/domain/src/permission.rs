@@ -32,6 +32,8 @@ pub enum Permission {
     ManageUsers,
     /// Change settings, rules, tokens and connectors.
     ManageSettings,
+    /// Import and edit the asset inventory and watchlists.
+    ManageContext,
 }
 
 impl Permission {
@@ -49,5 +51,6 @@ impl Permission {
         Permission::ViewAudit,
         Permission::ManageUsers,
         Permission::ManageSettings,
+        Permission::ManageContext,
     ];
 }

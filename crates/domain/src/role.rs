@@ -72,6 +72,7 @@ impl Role {
                 ViewContainment,
                 RequestContainment,
                 ViewDashboards,
+                ManageContext,
             ],
             Role::Ir => &[
                 ViewQueue,
@@ -83,6 +84,7 @@ impl Role {
                 RequestContainment,
                 ApproveContainment,
                 ViewDashboards,
+                ManageContext,
             ],
             Role::Noc => &[ViewIncidents, CommentIncidents, ViewContainment, AcknowledgeContainment, ViewDashboards],
             Role::Manager => &[ViewQueue, ViewIncidents, CommentIncidents, ViewContainment, ViewDashboards, ViewAudit],

@@ -28,13 +28,14 @@ pub const ACTOR: &str = "correlation";
 /// repeat what the addresses say. Moves recompute the panel with the same list.
 pub const PANEL_SKIPS: [EntityKind; 3] = [EntityKind::Port, EntityKind::Protocol, EntityKind::CommunityId];
 
-/// Correlates a batch; returns the incidents it changed.
+/// Correlates a batch's alerts that are not storm members (`singles`), each with its triage
+/// score; storm members add to their head's incident. Returns the incidents it changed.
 pub async fn correlate(
     conn: &mut PgConnection,
-    alerts: &[Pending],
+    singles: &[&Pending],
     rolled: &RolledUp,
+    scores: &HashMap<i64, u8>,
 ) -> Result<BTreeSet<i64>, BackendError> {
-    let singles: Vec<&Pending> = alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
     let mut growth: BTreeMap<i64, Growth> = BTreeMap::new();
     // Alerts per (incident, source), for the narrative.
     let mut sources: BTreeMap<(i64, String), i64> = BTreeMap::new();
@@ -76,13 +77,12 @@ pub async fn correlate(
             .iter()
             .map(|(planned, alert_id)| {
                 let alert = by_id[alert_id];
-                let severity = Severity::from_ocsf_id(i64::from(alert.severity)).unwrap_or(Severity::Medium);
                 Opening {
                     incident_id: real(*planned),
                     alert_id: *alert_id,
                     title: &alert.title,
                     severity: alert.severity,
-                    priority: i16::from(Priority::from_severity(severity).level()),
+                    priority: i16::from(priority_of(alert, scores).level()),
                     at_ms: epoch_ms(alert.received_at),
                 }
             })
@@ -110,6 +110,8 @@ pub async fn correlate(
             let g = growth.entry(incident).or_default();
             g.add(1, 1, link.at_ms);
             g.severity = g.severity.max(alert.severity);
+            g.score = g.score.max(scores.get(&alert.alert_id).copied().unwrap_or(0));
+            g.priority = g.priority.min(priority_of(alert, scores).level());
             g.techniques.extend(alert.attack_techniques.iter().cloned());
             for entity in alert.entities.0.iter().filter(|e| !PANEL_SKIPS.contains(&e.kind)) {
                 let s = seen.entry((incident, entity)).or_insert(EntitySeen {
@@ -139,4 +141,13 @@ pub async fn correlate(
     incident_links::add_sources(&mut *conn, &sources).await?;
     incident_links::grow_incidents(&mut *conn, &growth).await?;
     Ok(growth.into_keys().collect())
+}
+
+/// The priority an alert calls for: from its triage score, or its severity when it was not
+/// scored.
+fn priority_of(alert: &Pending, scores: &HashMap<i64, u8>) -> Priority {
+    match scores.get(&alert.alert_id) {
+        Some(score) => Priority::from_score(*score),
+        None => Priority::from_severity(Severity::from_ocsf_id(i64::from(alert.severity)).unwrap_or(Severity::Medium)),
+    }
 }

@@ -135,14 +135,32 @@ pub async fn link_alerts(
 }
 
 /// What a batch adds to one incident's running figures.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Growth {
     pub links: i32,
     pub events: i64,
     pub first_ms: i64,
     pub last_ms: i64,
     pub severity: i16,
+    /// Highest triage score among the batch's alerts, and the priority it calls for.
+    pub score: u8,
+    pub priority: u8,
     pub techniques: BTreeSet<String>,
+}
+
+impl Default for Growth {
+    fn default() -> Self {
+        Growth {
+            links: 0,
+            events: 0,
+            first_ms: 0,
+            last_ms: 0,
+            severity: 0,
+            score: 0,
+            priority: u8::MAX,
+            techniques: BTreeSet::new(),
+        }
+    }
 }
 
 impl Growth {
@@ -168,17 +186,22 @@ pub async fn grow_incidents(conn: &mut PgConnection, growth: &BTreeMap<i64, Grow
     let first: Vec<i64> = growth.values().map(|g| g.first_ms).collect();
     let last: Vec<i64> = growth.values().map(|g| g.last_ms).collect();
     let severity: Vec<i16> = growth.values().map(|g| g.severity).collect();
+    let scores: Vec<i16> = growth.values().map(|g| i16::from(g.score)).collect();
+    // Priority is only ever raised here (a lower number); u8::MAX means no scored alert.
+    let priorities: Vec<i16> = growth.values().map(|g| i16::from(g.priority)).collect();
     let (technique_ids, techniques): (Vec<i64>, Vec<&str>) =
         growth.iter().flat_map(|(id, g)| g.techniques.iter().map(move |t| (*id, t.as_str()))).unzip();
     sqlx::query(
-        "with g as (select * from unnest($1::int8[], $2::int4[], $3::int8[], $4::int8[], $5::int8[], $6::int2[]) \
-                        g(incident_id, links, events, first_ms, last_ms, severity)), \
+        "with g as (select * from unnest($1::int8[], $2::int4[], $3::int8[], $4::int8[], $5::int8[], $6::int2[], \
+                                         $9::int2[], $10::int2[]) \
+                        g(incident_id, links, events, first_ms, last_ms, severity, score, priority)), \
               t as (select incident_id, array_agg(technique) techniques \
                     from unnest($7::int8[], $8::text[]) t(incident_id, technique) group by incident_id) \
          update incident i set alert_count = i.alert_count + g.links, event_count = i.event_count + g.events, \
              first_seen = least(i.first_seen, to_timestamp(g.first_ms / 1000.0)), \
              last_seen = greatest(i.last_seen, to_timestamp(g.last_ms / 1000.0)), \
-             severity = greatest(i.severity, g.severity), \
+             severity = greatest(i.severity, g.severity), score = greatest(i.score, g.score), \
+             priority = least(i.priority, g.priority), \
              attack_techniques = case when t.techniques is null then i.attack_techniques \
                  else array(select distinct x from unnest(i.attack_techniques || t.techniques) x order by x) end \
          from g left join t using (incident_id) where i.incident_id = g.incident_id",
@@ -191,6 +214,8 @@ pub async fn grow_incidents(conn: &mut PgConnection, growth: &BTreeMap<i64, Grow
     .bind(&severity)
     .bind(&technique_ids)
     .bind(&techniques)
+    .bind(&scores)
+    .bind(&priorities)
     .execute(conn)
     .await?;
     Ok(())

@@ -4,7 +4,9 @@
 pub mod alerts;
 pub mod audit;
 pub mod context_events;
+pub mod context_sources;
 pub mod correlation;
+pub mod enrichment;
 pub mod incident_evidence;
 pub mod incident_links;
 pub mod incident_moves;

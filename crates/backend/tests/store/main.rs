@@ -1,6 +1,7 @@
 //! The backend's integration tests against a real PostgreSQL, in one binary.
 
 mod administration;
+mod enrichment;
 mod incidents;
 mod ingest_store;
 mod search;

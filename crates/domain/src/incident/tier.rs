@@ -86,6 +86,16 @@ impl Priority {
             Severity::Low | Severity::Informational => Priority(4),
         }
     }
+
+    /// The priority a triage score calls for: 80 and above P1, 60 P2, 35 P3, below P4.
+    pub fn from_score(score: u8) -> Priority {
+        match score {
+            80.. => Priority(1),
+            60..=79 => Priority(2),
+            35..=59 => Priority(3),
+            _ => Priority(4),
+        }
+    }
 }
 
 /// Traffic Light Protocol 2.0: how far what is in the incident may be shared.
@@ -139,6 +149,9 @@ mod tests {
     fn priority_follows_severity_and_stays_in_range() {
         assert_eq!(Priority::from_severity(Severity::Critical), Priority::HIGHEST);
         assert_eq!(Priority::from_severity(Severity::Informational), Priority::LOWEST);
+        assert_eq!(Priority::from_score(80), Priority::HIGHEST);
+        assert_eq!(Priority::from_score(34), Priority::LOWEST);
+        assert_eq!(Priority::from_score(60).level(), 2);
         assert_eq!(Priority::new(0), None);
         assert_eq!(Priority::new(5), None);
         assert_eq!(Priority::new(2).map(Priority::label), Some("P2".into()));

@@ -1,0 +1,159 @@
+//! The enrichment stage of the pipeline: before an alert reaches a queue, every one is looked
+//! up in the asset inventory and the live threat-intelligence indicators, given a context
+//! packet, and scored. Each enricher runs in isolation (see [`isolated`]); one that fails or
+//! runs out of time is recorded in the packet and the alert goes on without it.
+
+pub mod isolated;
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use riposte_domain::alert::{EntityKind, Severity};
+use riposte_domain::enrichment::{AssetMatch, ContextPacket, IntelMatch, ScoreInput, domain_candidates, score};
+use sqlx::PgConnection;
+
+use crate::BackendError;
+use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit};
+use crate::store::pipeline::Pending;
+use isolated::Isolated;
+
+/// Time each enricher has for one pipeline batch.
+pub const ENRICHER_BUDGET: Duration = Duration::from_secs(2);
+
+/// Enriches and scores `alerts`; returns each one's score.
+pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<HashMap<i64, u8>, BackendError> {
+    if alerts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let weights = store::load_weights(&mut *conn).await?;
+    let probes = Probes::of(alerts);
+
+    let mut assets = Isolated::begin(&mut *conn, ENRICHER_BUDGET).await?;
+    let found = store::match_assets(assets.conn(), &probes.addresses, &probes.hosts).await;
+    let (asset_hits, assets_run) = assets.finish("assets", found, Vec::len).await?;
+
+    let mut intel = Isolated::begin(&mut *conn, ENRICHER_BUDGET).await?;
+    let (kinds, values): (Vec<&str>, Vec<&str>) = probes.intel.iter().copied().unzip();
+    let found = store::match_indicators(intel.conn(), &kinds, &values, &probes.addresses).await;
+    let (intel_hits, intel_run) = intel.finish("intel", found, Vec::len).await?;
+
+    let mut by_probe: HashMap<&str, Vec<&AssetHit>> = HashMap::new();
+    for hit in asset_hits.iter().flatten() {
+        by_probe.entry(hit.probe.as_str()).or_default().push(hit);
+    }
+    let mut by_value: HashMap<(&str, &str), Vec<&IndicatorHit>> = HashMap::new();
+    for hit in intel_hits.iter().flatten() {
+        by_value.entry((hit.probe_kind.as_str(), hit.probe.as_str())).or_default().push(hit);
+    }
+    let packets: Vec<(ContextPacket, riposte_domain::enrichment::ScoreBreakdown)> = alerts
+        .iter()
+        .map(|alert| {
+            let mut packet = packet_for(alert, &by_probe, &by_value);
+            packet.enrichers = vec![assets_run.clone(), intel_run.clone()];
+            let input = ScoreInput {
+                severity: Severity::from_ocsf_id(i64::from(alert.severity)),
+                asset: packet.top_asset().map(|a| (a.criticality, a.internet_facing)),
+                intel_confidence: packet.top_intel().map(|m| m.confidence),
+                ..ScoreInput::default()
+            };
+            let breakdown = score(&weights, &input);
+            (packet, breakdown)
+        })
+        .collect();
+    let rows: Vec<Enriched> = alerts
+        .iter()
+        .zip(&packets)
+        .map(|(alert, (packet, breakdown))| Enriched {
+            alert_id: alert.alert_id,
+            packet,
+            breakdown,
+            received_at: alert.received_at,
+        })
+        .collect();
+    store::save_context(&mut *conn, &rows).await?;
+    Ok(alerts.iter().zip(&packets).map(|(a, (_, b))| (a.alert_id, b.score)).collect())
+}
+
+/// The distinct values a batch looks up.
+struct Probes<'a> {
+    addresses: Vec<&'a str>,
+    hosts: Vec<&'a str>,
+    /// (indicator kind, value) pairs compared for equality.
+    intel: BTreeSet<(&'static str, &'a str)>,
+}
+
+impl<'a> Probes<'a> {
+    fn of(alerts: &[&'a Pending]) -> Probes<'a> {
+        let mut addresses = BTreeSet::new();
+        let mut hosts = BTreeSet::new();
+        let mut intel = BTreeSet::new();
+        for entity in alerts.iter().flat_map(|a| a.entities.0.iter()) {
+            let value = entity.value.as_str();
+            match entity.kind {
+                EntityKind::Ip => {
+                    addresses.insert(value);
+                    intel.insert(("ip", value));
+                }
+                EntityKind::Host => {
+                    hosts.insert(value);
+                    intel.extend(domain_candidates(value).map(|d| ("domain", d)));
+                }
+                EntityKind::Domain => intel.extend(domain_candidates(value).map(|d| ("domain", d))),
+                EntityKind::Url | EntityKind::Hash | EntityKind::Email => {
+                    intel.insert((entity.kind.as_str(), value));
+                }
+                _ => {}
+            }
+        }
+        Probes { addresses: addresses.into_iter().collect(), hosts: hosts.into_iter().collect(), intel }
+    }
+}
+
+fn packet_for(
+    alert: &Pending,
+    assets: &HashMap<&str, Vec<&AssetHit>>,
+    intel: &HashMap<(&str, &str), Vec<&IndicatorHit>>,
+) -> ContextPacket {
+    let mut packet = ContextPacket::default();
+    for entity in &alert.entities.0 {
+        let value = entity.value.as_str();
+        if matches!(entity.kind, EntityKind::Ip | EntityKind::Host) {
+            for hit in assets.get(value).into_iter().flatten() {
+                if packet.assets.iter().any(|a| a.asset_id == hit.asset_id && a.entity == *entity) {
+                    continue;
+                }
+                packet.assets.push(AssetMatch {
+                    entity: entity.clone(),
+                    asset_id: hit.asset_id,
+                    name: hit.name.clone(),
+                    criticality: u8::try_from(hit.criticality).unwrap_or(1),
+                    internet_facing: hit.internet_facing,
+                    owner: hit.owner.clone(),
+                    service: hit.service.clone(),
+                    segment: hit.segment.clone(),
+                    tags: hit.tags.clone(),
+                });
+            }
+        }
+        let keys: Vec<(&str, &str)> = match entity.kind {
+            EntityKind::Ip => vec![("ip", value)],
+            EntityKind::Host | EntityKind::Domain => domain_candidates(value).map(|d| ("domain", d)).collect(),
+            EntityKind::Url | EntityKind::Hash | EntityKind::Email => vec![(entity.kind.as_str(), value)],
+            _ => Vec::new(),
+        };
+        for hit in keys.iter().filter_map(|k| intel.get(k)).flatten() {
+            let Some(kind) = hit.kind() else { continue };
+            packet.intel.push(IntelMatch {
+                entity: entity.clone(),
+                kind,
+                indicator: hit.value.clone(),
+                source: hit.source.clone(),
+                confidence: u8::try_from(hit.confidence).unwrap_or(0),
+                tlp: hit.tlp(),
+                description: hit.description.clone(),
+                expires_at_ms: hit.expires_at_ms,
+            });
+        }
+    }
+    packet
+}

@@ -1,0 +1,132 @@
+//! What enrichment reads and writes in the pipeline: asset and indicator matches for a
+//! batch's entities, the score's weights, and each alert's context packet.
+
+use riposte_domain::enrichment::{ContextPacket, IndicatorKind, ScoreBreakdown, ScoreWeights};
+use riposte_domain::incident::Tlp;
+use sqlx::PgConnection;
+use sqlx::types::Json;
+
+use crate::BackendError;
+
+pub async fn load_weights(conn: &mut PgConnection) -> Result<ScoreWeights, BackendError> {
+    let Json(weights): Json<ScoreWeights> =
+        sqlx::query_scalar("select weights from score_setting").fetch_one(conn).await?;
+    Ok(weights)
+}
+
+/// An asset an entity value matched (by address or range, or by host name).
+#[derive(Debug, sqlx::FromRow)]
+pub struct AssetHit {
+    /// The alert's value that matched.
+    pub probe: String,
+    pub asset_id: i64,
+    pub name: String,
+    pub criticality: i16,
+    pub internet_facing: bool,
+    pub owner: String,
+    pub service: String,
+    pub segment: String,
+    pub tags: Vec<String>,
+}
+
+/// Assets holding any of `addresses`, or named by any of `hosts` (full name or first label).
+pub async fn match_assets(
+    conn: &mut PgConnection,
+    addresses: &[&str],
+    hosts: &[&str],
+) -> Result<Vec<AssetHit>, BackendError> {
+    Ok(sqlx::query_as(
+        "select x.probe, a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
+         from unnest($1::text[]) x(probe) join asset_address n on n.net >>= x.probe::inet join asset a using (asset_id) \
+         union all \
+         select x.probe, a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
+         from unnest($2::text[]) x(probe) join asset a \
+             on a.name <> '' and (a.name = x.probe or split_part(a.name, '.', 1) = x.probe)",
+    )
+    .bind(addresses)
+    .bind(hosts)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A live indicator a value matched.
+#[derive(Debug, sqlx::FromRow)]
+pub struct IndicatorHit {
+    pub probe_kind: String,
+    pub probe: String,
+    pub kind: String,
+    pub value: String,
+    pub source: String,
+    pub confidence: i16,
+    pub tlp: String,
+    pub description: String,
+    pub expires_at_ms: Option<i64>,
+}
+
+impl IndicatorHit {
+    pub fn kind(&self) -> Option<IndicatorKind> {
+        IndicatorKind::parse(&self.kind)
+    }
+
+    pub fn tlp(&self) -> Tlp {
+        Tlp::parse(&self.tlp).unwrap_or(Tlp::Amber)
+    }
+}
+
+/// Live indicators equal to any (kind, value) probe, and ranges holding any address.
+pub async fn match_indicators(
+    conn: &mut PgConnection,
+    kinds: &[&str],
+    values: &[&str],
+    addresses: &[&str],
+) -> Result<Vec<IndicatorHit>, BackendError> {
+    Ok(sqlx::query_as(
+        "select x.kind probe_kind, x.value probe, i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
+                (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms \
+         from unnest($1::text[], $2::text[]) x(kind, value) join indicator i on i.kind = x.kind and i.value = x.value \
+         where i.expires_at is null or i.expires_at > now() \
+         union all \
+         select 'ip', x.value, i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
+                (extract(epoch from i.expires_at) * 1000)::int8 \
+         from unnest($3::text[]) x(value) join indicator i on i.net >>= x.value::inet \
+         where i.net is not null and (i.expires_at is null or i.expires_at > now())",
+    )
+    .bind(kinds)
+    .bind(values)
+    .bind(addresses)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One alert's enrichment, as stored.
+pub struct Enriched<'a> {
+    pub alert_id: i64,
+    pub packet: &'a ContextPacket,
+    pub breakdown: &'a ScoreBreakdown,
+    pub received_at: time::OffsetDateTime,
+}
+
+pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Result<(), BackendError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.alert_id).collect();
+    let packets: Vec<Json<&ContextPacket>> = rows.iter().map(|r| Json(r.packet)).collect();
+    let scores: Vec<i16> = rows.iter().map(|r| i16::from(r.breakdown.score)).collect();
+    let breakdowns: Vec<Json<&ScoreBreakdown>> = rows.iter().map(|r| Json(r.breakdown)).collect();
+    let received: Vec<time::OffsetDateTime> = rows.iter().map(|r| r.received_at).collect();
+    sqlx::query(
+        "insert into alert_context (alert_id, packet, score, breakdown, enrich_ms) \
+         select id, p, s, b, greatest(0, extract(epoch from clock_timestamp() - r) * 1000)::int4 \
+         from unnest($1::int8[], $2::jsonb[], $3::int2[], $4::jsonb[], $5::timestamptz[]) n(id, p, s, b, r) \
+         on conflict (alert_id) do nothing",
+    )
+    .bind(&ids)
+    .bind(&packets)
+    .bind(&scores)
+    .bind(&breakdowns)
+    .bind(&received)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

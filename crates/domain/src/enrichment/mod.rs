@@ -1,0 +1,33 @@
+//! Context before a human looks: the asset inventory, threat-intelligence indicators, the
+//! context packet an alert carries, and the explainable triage score computed from it.
+
+pub mod asset;
+pub mod indicator;
+pub mod packet;
+pub mod score;
+
+pub use asset::{Asset, AssetError, MAX_CRITICALITY};
+pub use indicator::{Indicator, IndicatorError, IndicatorKind, domain_candidates};
+pub use packet::{AssetMatch, ContextPacket, EnricherOutcome, EnricherRun, IntelMatch};
+pub use score::{Factor, ScoreBreakdown, ScoreInput, ScoreWeights, WeightsError, score};
+
+use serde::{Deserialize, Serialize};
+
+/// A problem with one record of an import file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    pub row: usize,
+    pub message: String,
+}
+
+/// What an import did. With any errors nothing was stored: the file is fixed and sent again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ImportReport {
+    /// Records stored (new or updated); 0 when there were errors.
+    pub imported: usize,
+    /// Records read and valid.
+    pub valid: usize,
+    pub errors: Vec<RowProblem>,
+    /// Records deliberately passed over, with why.
+    pub skipped: Vec<RowProblem>,
+}
