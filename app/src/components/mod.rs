@@ -2,6 +2,7 @@
 
 pub mod admin_tabs;
 pub mod app_layout;
+pub mod context_packet;
 pub mod error_notice;
 pub mod http_status;
 pub mod list_outcome;

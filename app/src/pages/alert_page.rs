@@ -1,5 +1,6 @@
-//! One alert: normalised fields, entities, ATT&CK, related context events and the raw
-//! payload. Everything from the alert is attacker-controlled and rendered as text.
+//! One alert: normalised fields, its context packet and score, entities, ATT&CK, related
+//! context events and the raw payload. Everything from the alert is attacker-controlled and
+//! rendered as text.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +9,7 @@ use riposte_domain::Permission;
 use riposte_domain::alert::AlertDetail;
 
 use crate::api::alerts_api::get_alert_detail;
+use crate::components::context_packet::ContextPacketView;
 use crate::components::require_permission::RequirePermission;
 use crate::pages::queue_page::short_time;
 
@@ -70,6 +72,8 @@ fn AlertView(alert: AlertDetail) -> impl IntoView {
         </dl>
         {storm_notice(s.id, s.occurrences, s.last_seen.clone(), s.rollup_id)}
         <p>{alert.description}</p>
+        <h2>"Context and score"</h2>
+        <ContextPacketView enrichment=alert.enrichment/>
         <h2>"Entities"</h2>
         <table class="grid">
             <thead><tr><th>"Kind"</th><th>"Value"</th><th>"Side"</th></tr></thead>

@@ -1,7 +1,9 @@
 //! Alerts for analysts and integrations: the queue, one alert with its context, triage.
 
 use riposte_domain::Permission;
-use riposte_domain::alert::{AlertDetail, AlertFilter, AlertStatus, AlertSummary, ContextSummary, Entity, Severity};
+use riposte_domain::alert::{
+    AlertDetail, AlertEnrichment, AlertFilter, AlertStatus, AlertSummary, ContextSummary, Entity, Severity,
+};
 use time::format_description::well_known::Rfc3339;
 
 use crate::caller::Caller;
@@ -50,7 +52,20 @@ pub async fn alert_detail(backend: &Backend, caller: Caller<'_>, alert_id: i64) 
         row.tags.clone(),
         row.raw.clone(),
     );
-    Ok(AlertDetail { summary: summary(row)?, source_ref, flow_id, description, attack_techniques, tags, raw, context })
+    let enrichment = crate::store::enrichment::context_of(&backend.pool, alert_id)
+        .await?
+        .map(|(packet, score, enrich_ms)| AlertEnrichment { packet, score, enrich_ms });
+    Ok(AlertDetail {
+        summary: summary(row)?,
+        source_ref,
+        flow_id,
+        description,
+        attack_techniques,
+        tags,
+        raw,
+        context,
+        enrichment,
+    })
 }
 
 /// Sets an alert's status, recording who did it. A concurrent change is reported as a

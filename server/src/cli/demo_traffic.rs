@@ -14,6 +14,30 @@ const EVE_SAMPLE: &str = include_str!("../../../crates/ingest/tests/fixtures/sur
 const SYSLOG_SAMPLE: &str = include_str!("../../tests/fixtures/syslog-mixed.log");
 const HEC_SAMPLE: &str = include_str!("../../tests/fixtures/hec-mixed.json");
 
+const DEMO_INVENTORY: &str = include_str!("demo_context/inventory.csv");
+const DEMO_WATCHLIST: &str = include_str!("demo_context/watchlist.csv");
+
+/// A small asset inventory and watchlist matching the samples' addresses, so that demo
+/// alerts arrive enriched; loaded once, into an empty inventory.
+pub async fn load_demo_context(backend: &Backend) -> anyhow::Result<()> {
+    use riposte_backend::admin::Actor;
+    use riposte_backend::context_sources::{AssetFormat, IndicatorFormat, import_assets, import_indicators};
+    let mut conn = backend.pool.acquire().await?;
+    let (assets, indicators, _) = riposte_backend::store::context_sources::counts(&mut conn).await?;
+    let mut reports = Vec::new();
+    if assets == 0 {
+        reports.push(import_assets(backend, Actor::CommandLine, AssetFormat::Csv, DEMO_INVENTORY.as_bytes()).await?);
+    }
+    if indicators == 0 {
+        let list = DEMO_WATCHLIST.as_bytes();
+        reports
+            .push(import_indicators(backend, Actor::CommandLine, IndicatorFormat::Csv, "demo watchlist", list).await?);
+    }
+    let errors: Vec<_> = reports.iter().flat_map(|r| &r.errors).collect();
+    anyhow::ensure!(errors.is_empty(), "the demo context files have bad rows: {errors:?}");
+    Ok(())
+}
+
 /// Loads every sample; returns how many alerts were new.
 pub async fn load_demo_traffic(backend: &Backend) -> anyhow::Result<usize> {
     let now_ms = crate::clock::now_ms();

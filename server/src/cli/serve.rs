@@ -46,6 +46,7 @@ pub async fn serve(global: &GlobalOptions, options: ServeOptions) -> anyhow::Res
     let backend = Backend::with_ingest(database.pool.clone(), settings, options.ingest()).await?;
     if options.demo {
         let created = riposte_backend::demo::seed_demo_users(&backend).await?;
+        super::demo_traffic::load_demo_context(&backend).await?;
         let alerts = super::demo_traffic::load_demo_traffic(&backend).await?;
         tracing::info!(accounts = created.len(), alerts, "demo accounts and traffic ready");
     }

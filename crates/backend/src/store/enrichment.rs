@@ -130,3 +130,16 @@ pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Res
     .await?;
     Ok(())
 }
+
+/// An alert's stored enrichment: packet, score breakdown and time to enrich (ms).
+pub async fn context_of(
+    db: impl sqlx::PgExecutor<'_>,
+    alert_id: i64,
+) -> Result<Option<(ContextPacket, ScoreBreakdown, i32)>, BackendError> {
+    let row: Option<(Json<ContextPacket>, Json<ScoreBreakdown>, i32)> =
+        sqlx::query_as("select packet, breakdown, enrich_ms from alert_context where alert_id = $1")
+            .bind(alert_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(Json(packet), Json(breakdown), ms)| (packet, breakdown, ms)))
+}

@@ -16,7 +16,7 @@ pub use entity::{Entity, EntityKind, EntityRole};
 pub use severity::Severity;
 pub use status::AlertStatus;
 pub use storm::{DEFAULT_POLICY_SOURCE, Placement, StormField, StormPolicy, StormState};
-pub use summary::{AlertDetail, AlertFilter, AlertSummary, ContextSummary};
+pub use summary::{AlertDetail, AlertEnrichment, AlertFilter, AlertSummary, ContextSummary};
 
 use serde::{Deserialize, Serialize};
 

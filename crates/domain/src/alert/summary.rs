@@ -43,6 +43,18 @@ pub struct AlertDetail {
     pub tags: Vec<String>,
     pub raw: String,
     pub context: Vec<ContextSummary>,
+    /// None until the pipeline has enriched it (a fraction of a second after ingest).
+    #[serde(default)]
+    pub enrichment: Option<AlertEnrichment>,
+}
+
+/// What enrichment found for an alert, and its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertEnrichment {
+    pub packet: crate::enrichment::ContextPacket,
+    pub score: crate::enrichment::ScoreBreakdown,
+    /// From receipt to enrichment.
+    pub enrich_ms: i32,
 }
 
 /// A context event beside an alert.
