@@ -5,43 +5,26 @@
 use riposte_domain::enrichment::Asset;
 use serde::Deserialize;
 
-use crate::{Columns, ImportError, Parsed, csv_reader, list, text};
+use crate::{ImportError, Parsed, list, read_csv, text};
 
 pub fn from_csv(bytes: &[u8]) -> Result<Parsed<Asset>, ImportError> {
-    let text = text(bytes)?;
-    let mut reader = csv_reader(text);
-    let columns = Columns::read(&mut reader, &["criticality"])?;
-    let mut parsed = Parsed::default();
-    for (index, record) in reader.records().enumerate() {
-        let row = index + 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(err) => {
-                parsed.push(row, Err(format!("unreadable row: {err}")));
-                continue;
-            }
-        };
-        let get = |names: &[&str]| columns.get(&record, names);
-        let asset = (|| {
-            let criticality = Asset::parse_criticality(get(&["criticality"])).map_err(|e| e.to_string())?;
-            let internet_facing = flag(get(&["internet_facing", "exposure", "exposed"]))?;
-            Asset {
-                name: get(&["name", "hostname", "host"]).to_owned(),
-                addresses: list(get(&["addresses", "address", "ip", "ips", "range"])),
-                owner: get(&["owner"]).to_owned(),
-                service: get(&["service", "business_service"]).to_owned(),
-                criticality,
-                segment: get(&["segment", "vlan"]).to_owned(),
-                internet_facing,
-                tags: list(get(&["tags"])),
-                connectors: list(get(&["connectors", "connector"])),
-            }
-            .validated()
-            .map_err(|e| e.to_string())
-        })();
-        parsed.push(row, asset);
-    }
-    Ok(parsed)
+    read_csv(bytes, &["criticality"], |get| {
+        let criticality = Asset::parse_criticality(&get(&["criticality"])).map_err(|e| e.to_string())?;
+        let internet_facing = flag(&get(&["internet_facing", "exposure", "exposed"]))?;
+        Asset {
+            name: get(&["name", "hostname", "host"]),
+            addresses: list(&get(&["addresses", "address", "ip", "ips", "range"])),
+            owner: get(&["owner"]),
+            service: get(&["service", "business_service"]),
+            criticality,
+            segment: get(&["segment", "vlan"]),
+            internet_facing,
+            tags: list(&get(&["tags"])),
+            connectors: list(&get(&["connectors", "connector"])),
+        }
+        .validated()
+        .map_err(|e| e.to_string())
+    })
 }
 
 /// One asset as JSON; lists may be arrays or one string.

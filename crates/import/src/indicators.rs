@@ -4,7 +4,7 @@
 use riposte_domain::enrichment::{Indicator, IndicatorKind};
 use riposte_domain::incident::Tlp;
 
-use crate::{Columns, ImportError, Parsed, csv_reader, text, time_text};
+use crate::{ImportError, Parsed, read_csv, time_text};
 
 /// Confidence given to indicators whose file says nothing about it.
 pub const DEFAULT_CONFIDENCE: u8 = 50;
@@ -12,49 +12,28 @@ pub const DEFAULT_CONFIDENCE: u8 = 50;
 pub const DEFAULT_TLP: Tlp = Tlp::Amber;
 
 pub fn from_csv(bytes: &[u8], list_name: &str) -> Result<Parsed<Indicator>, ImportError> {
-    let text = text(bytes)?;
-    let mut reader = csv_reader(text);
-    let columns = Columns::read(&mut reader, &["value"])?;
-    let mut parsed = Parsed::default();
-    for (index, record) in reader.records().enumerate() {
-        let row = index + 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(err) => {
-                parsed.push(row, Err(format!("unreadable row: {err}")));
-                continue;
-            }
+    read_csv(bytes, &["value"], |get| {
+        let value = get(&["value", "indicator"]);
+        let kind_text = get(&["type", "kind"]);
+        let kind = if kind_text.is_empty() { guess_kind(&value) } else { IndicatorKind::parse(&kind_text) }
+            .ok_or_else(|| format!("unknown indicator type \"{kind_text}\" (ip, cidr, domain, url, hash or email)"))?;
+        let confidence = match get(&["confidence"]).as_str() {
+            "" => DEFAULT_CONFIDENCE,
+            text => Indicator::parse_confidence(text).map_err(|e| e.to_string())?,
         };
-        let get = |names: &[&str]| columns.get(&record, names);
-        let indicator = (|| {
-            let value = get(&["value", "indicator"]);
-            let kind_text = get(&["type", "kind"]);
-            let kind = if kind_text.is_empty() { guess_kind(value) } else { IndicatorKind::parse(kind_text) }
-                .ok_or_else(|| {
-                    format!("unknown indicator type \"{kind_text}\" (ip, cidr, domain, url, hash or email)")
-                })?;
-            let confidence = match get(&["confidence"]) {
-                "" => DEFAULT_CONFIDENCE,
-                text => Indicator::parse_confidence(text).map_err(|e| e.to_string())?,
-            };
-            let tlp = match get(&["tlp"]) {
-                "" => DEFAULT_TLP,
-                text => Indicator::parse_tlp(text).map_err(|e| e.to_string())?,
-            };
-            let expires = match get(&["expires", "expires_at", "valid_until", "expiry"]) {
-                "" => None,
-                text => Some(time_text::epoch_ms(text)?),
-            };
-            let source = match get(&["source", "feed"]) {
-                "" => list_name,
-                source => source,
-            };
-            Indicator::new(kind, value, source, confidence, tlp, expires, get(&["description", "comment"]))
-                .map_err(|e| e.to_string())
-        })();
-        parsed.push(row, indicator);
-    }
-    Ok(parsed)
+        let tlp = match get(&["tlp"]).as_str() {
+            "" => DEFAULT_TLP,
+            text => Indicator::parse_tlp(text).map_err(|e| e.to_string())?,
+        };
+        let expires = match get(&["expires", "expires_at", "valid_until", "expiry"]).as_str() {
+            "" => None,
+            text => Some(time_text::epoch_ms(text)?),
+        };
+        let source = get(&["source", "feed"]);
+        let source = if source.is_empty() { list_name } else { source.as_str() };
+        Indicator::new(kind, &value, source, confidence, tlp, expires, &get(&["description", "comment"]))
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// The kind a bare value most likely is, for lists with only a value column.

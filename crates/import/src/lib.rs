@@ -76,9 +76,26 @@ fn text(bytes: &[u8]) -> Result<&str, ImportError> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
-/// A CSV reader with a header row, trimming and tolerating ragged rows (each reported).
-fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes())
+/// Reads a CSV file with a header row naming at least `required`, turning each data row
+/// into a record with `record_of`, which looks fields up by their header names.
+fn read_csv<T>(
+    bytes: &[u8],
+    required: &[&'static str],
+    record_of: impl Fn(&dyn Fn(&[&str]) -> String) -> Result<T, String>,
+) -> Result<Parsed<T>, ImportError> {
+    let text = text(bytes)?;
+    // Trimmed fields; ragged rows are read (a missing field is empty) rather than refused.
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+    let columns = Columns::read(&mut reader, required)?;
+    let mut parsed = Parsed::default();
+    for (index, record) in reader.records().enumerate() {
+        let result = match record {
+            Ok(record) => record_of(&|names: &[&str]| columns.get(&record, names).to_owned()),
+            Err(err) => Err(format!("unreadable row: {err}")),
+        };
+        parsed.push(index + 1, result);
+    }
+    Ok(parsed)
 }
 
 /// Column positions by (case-insensitive) header name; `required` must all be there.
