@@ -5,11 +5,11 @@ import { navLabels, ready, signIn, test } from "./helpers";
 
 const roles = [
   { user: "tier1", label: "Tier 1 analyst", home: "/queue", nav: ["Queue", "Incidents"] },
-  { user: "tier2", label: "Tier 2 analyst", home: "/queue", nav: ["Queue", "Incidents", "Containment", "Dashboards"] },
-  { user: "ir", label: "Incident responder", home: "/queue", nav: ["Queue", "Incidents", "Containment", "Dashboards"] },
+  { user: "tier2", label: "Tier 2 analyst", home: "/queue", nav: ["Queue", "Incidents", "Containment", "Dashboards", "Context"] },
+  { user: "ir", label: "Incident responder", home: "/queue", nav: ["Queue", "Incidents", "Containment", "Dashboards", "Context"] },
   { user: "noc", label: "Network operations", home: "/incidents", nav: ["Incidents", "Containment", "Dashboards"] },
   { user: "manager", label: "SOC manager", home: "/queue", nav: ["Queue", "Incidents", "Containment", "Dashboards"] },
-  { user: "admin", label: "Administrator", home: "/queue", nav: ["Queue", "Incidents", "Containment", "Dashboards", "Admin"] },
+  { user: "admin", label: "Administrator", home: "/queue", nav: ["Queue", "Incidents", "Containment", "Dashboards", "Context", "Admin"] },
 ];
 
 for (const role of roles) {

@@ -37,16 +37,21 @@ pub async fn create_token(
     ingest: Option<String>,
     read: Option<String>,
     triage: Option<String>,
+    context: Option<String>,
 ) -> Result<CreatedToken, AppError> {
     use super::request::{backend, fail, require_user};
     use riposte_backend::admin::Actor;
     use riposte_backend::tokens::TokenScope;
     let user = require_user().await?;
-    let scopes: Vec<TokenScope> =
-        [(ingest, TokenScope::Ingest), (read, TokenScope::Read), (triage, TokenScope::Triage)]
-            .into_iter()
-            .filter_map(|(checked, scope)| checked.map(|_| scope))
-            .collect();
+    let scopes: Vec<TokenScope> = [
+        (ingest, TokenScope::Ingest),
+        (read, TokenScope::Read),
+        (triage, TokenScope::Triage),
+        (context, TokenScope::Context),
+    ]
+    .into_iter()
+    .filter_map(|(checked, scope)| checked.map(|_| scope))
+    .collect();
     let (row, secret) = riposte_backend::tokens::create_token(&backend()?, Actor::User(&user), &name, &source, &scopes)
         .await
         .map_err(fail)?;

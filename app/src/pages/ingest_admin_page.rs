@@ -40,6 +40,7 @@ pub fn IngestAdminPage() -> impl IntoView {
                         <label class="check"><input type="checkbox" name="ingest" checked/>" ingest"</label>
                         <label class="check"><input type="checkbox" name="read"/>" read"</label>
                         <label class="check"><input type="checkbox" name="triage"/>" triage"</label>
+                        <label class="check"><input type="checkbox" name="context"/>" context"</label>
                     </fieldset>
                     <button type="submit" class="primary">"Create"</button>
                 </ActionForm>

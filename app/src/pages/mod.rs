@@ -3,6 +3,8 @@
 pub mod admin_page;
 pub mod alert_page;
 pub mod containment_page;
+pub mod context_import_page;
+pub mod context_page;
 pub mod correlation_admin_page;
 pub mod dashboards_page;
 pub mod forbidden_page;

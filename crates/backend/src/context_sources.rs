@@ -1,120 +1,322 @@
 //! Importing enrichment's context sources: the asset inventory (CSV, JSON) and watchlists
-//! (CSV, STIX 2.1 bundles, MISP feed events). A file with any bad record stores nothing and
-//! reports every bad record by row; a clean file is stored in one transaction and audited.
+//! (CSV, STIX 2.1 bundles, MISP feed events). An import is a job: the file is stored, read
+//! whole, and with any bad record nothing is stored and every bad record is reported by row;
+//! a clean file is stored in one transaction (progress visible as it goes) and audited. A job
+//! interrupted by a restart runs again from its stored file.
 
 use riposte_domain::Permission;
-use riposte_domain::enrichment::{ImportReport, RowProblem};
+use riposte_domain::enrichment::{Asset, ImportReport, ImportView, Indicator, RowProblem};
 use riposte_import::{ImportError, Parsed, RowError};
 use serde_json::json;
+use sqlx::{PgConnection, PgPool};
 
 use crate::admin::Actor;
-use crate::store::{audit, context_sources as store};
+use crate::caller::Caller;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::context_sources::{self as store, NewImport};
+use crate::tokens::TokenScope;
 use crate::{Backend, BackendError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AssetFormat {
-    Csv,
-    Json,
-}
+/// Records written between two progress updates.
+const PROGRESS_EVERY: usize = 10_000;
+const MAX_SOURCE: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IndicatorFormat {
-    Csv,
-    Stix,
-    Misp,
+pub enum ContextKind {
+    Assets,
+    Indicators,
 }
 
-impl AssetFormat {
-    pub fn parse(name: &str) -> Option<AssetFormat> {
+impl ContextKind {
+    pub fn parse(name: &str) -> Option<ContextKind> {
         match name.trim().to_ascii_lowercase().as_str() {
-            "csv" => Some(AssetFormat::Csv),
-            "json" => Some(AssetFormat::Json),
+            "assets" | "asset" | "inventory" => Some(ContextKind::Assets),
+            "indicators" | "indicator" | "watchlist" | "intel" => Some(ContextKind::Indicators),
             _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContextKind::Assets => "assets",
+            ContextKind::Indicators => "indicators",
+        }
+    }
+
+    /// The file formats it is imported from.
+    pub fn formats(self) -> &'static [&'static str] {
+        match self {
+            ContextKind::Assets => &["csv", "json"],
+            ContextKind::Indicators => &["csv", "stix", "misp"],
         }
     }
 }
 
-impl IndicatorFormat {
-    pub fn parse(name: &str) -> Option<IndicatorFormat> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "csv" => Some(IndicatorFormat::Csv),
-            "stix" | "stix2" | "stix2.1" => Some(IndicatorFormat::Stix),
-            "misp" => Some(IndicatorFormat::Misp),
-            _ => None,
+/// What a file held, read and checked.
+enum Records {
+    Assets(Parsed<Asset>),
+    Indicators(Parsed<Indicator>),
+}
+
+impl Records {
+    fn read(kind: ContextKind, format: &str, source: &str, file: &[u8]) -> Result<Records, BackendError> {
+        let parsed = match (kind, format) {
+            (ContextKind::Assets, "csv") => riposte_import::assets::from_csv(file).map(Records::Assets),
+            (ContextKind::Assets, "json") => riposte_import::assets::from_json(file).map(Records::Assets),
+            (ContextKind::Indicators, "csv") => {
+                riposte_import::indicators::from_csv(file, source).map(Records::Indicators)
+            }
+            (ContextKind::Indicators, "stix") => {
+                riposte_import::stix::from_bundle(file, source).map(Records::Indicators)
+            }
+            (ContextKind::Indicators, "misp") => {
+                riposte_import::misp::from_event(file, source).map(Records::Indicators)
+            }
+            _ => return Err(bad_format(kind, format)),
+        };
+        parsed.map_err(file_error)
+    }
+
+    fn report(&self) -> ImportReport {
+        let problems =
+            |rows: &[RowError]| rows.iter().map(|e| RowProblem { row: e.row, message: e.message.clone() }).collect();
+        let (valid, errors, skipped) = match self {
+            Records::Assets(p) => (p.records.len(), &p.errors, &p.skipped),
+            Records::Indicators(p) => (p.records.len(), &p.errors, &p.skipped),
+        };
+        ImportReport { imported: 0, valid, errors: problems(errors), skipped: problems(skipped) }
+    }
+
+    /// Stores every record in the caller's transaction; with a job, records its progress
+    /// (outside the transaction, so others see it) after each slice.
+    async fn store(
+        &self,
+        conn: &mut PgConnection,
+        actor: &str,
+        job: Option<(&PgPool, i64)>,
+    ) -> Result<usize, BackendError> {
+        let total = self.report().valid;
+        let progress = async |done: usize| match job {
+            Some((pool, id)) => store::set_progress(pool, id, total, done).await,
+            None => Ok(()),
+        };
+        let mut done = 0;
+        match self {
+            Records::Assets(parsed) => {
+                for slice in parsed.records.chunks(PROGRESS_EVERY) {
+                    store::upsert_assets(&mut *conn, slice, actor).await?;
+                    done += slice.len();
+                    progress(done).await?;
+                }
+            }
+            Records::Indicators(parsed) => {
+                for slice in parsed.records.chunks(PROGRESS_EVERY) {
+                    store::upsert_indicators(&mut *conn, slice).await?;
+                    done += slice.len();
+                    progress(done).await?;
+                }
+            }
         }
+        Ok(done)
     }
 }
 
-pub async fn import_assets(
+/// One file to import, as sent.
+pub struct ImportRequest<'a> {
+    pub kind: ContextKind,
+    pub format: &'a str,
+    /// The list or feed name; required for watchlists.
+    pub source: &'a str,
+    pub file_name: &'a str,
+    pub file: &'a [u8],
+}
+
+/// Stores the file as a job and starts it; returns the job's id at once.
+pub async fn queue_import(
+    backend: &Backend,
+    caller: Caller<'_>,
+    request: ImportRequest<'_>,
+) -> Result<i64, BackendError> {
+    caller.require(Permission::ManageContext, TokenScope::Context)?;
+    let format = request.format.trim().to_ascii_lowercase();
+    if !request.kind.formats().contains(&format.as_str()) {
+        return Err(bad_format(request.kind, &format));
+    }
+    let source = check_source(request.kind, request.source)?;
+    if request.file.is_empty() {
+        return Err(file_error(ImportError::Empty));
+    }
+    let (user_id, name) = caller.audit_identity();
+    let file_name: String = request.file_name.chars().take(MAX_SOURCE).collect();
+    let mut conn = backend.pool.acquire().await?;
+    let id = store::insert_import(
+        &mut conn,
+        &NewImport {
+            kind: request.kind.as_str(),
+            format: &format,
+            source: &source,
+            file_name: &file_name,
+            requested_by: &name,
+            requested_by_user_id: user_id,
+            content: request.file,
+        },
+    )
+    .await?;
+    spawn_import(backend.clone(), id);
+    Ok(id)
+}
+
+/// Runs the job in the background.
+pub fn spawn_import(backend: Backend, id: i64) {
+    tokio::spawn(async move {
+        if let Err(err) = run_import(&backend, id).await {
+            tracing::error!(import_id = id, error = %err, "context import failed");
+            let report = ImportReport {
+                errors: vec![RowProblem {
+                    row: 0,
+                    message: "the import stopped on a server error; see the server log".into(),
+                }],
+                ..ImportReport::default()
+            };
+            if let Err(err) = store::finish_import(&backend.pool, id, "failed", &report).await {
+                tracing::error!(import_id = id, error = %err, "could not record a failed import");
+            }
+        }
+    });
+}
+
+/// Starts again the jobs a stopped server left unfinished.
+pub async fn resume_imports(backend: &Backend) -> Result<usize, BackendError> {
+    let ids = store::unfinished_imports(&backend.pool).await?;
+    for id in &ids {
+        spawn_import(backend.clone(), *id);
+    }
+    Ok(ids.len())
+}
+
+/// Runs one job to its end, unless another worker holds it.
+pub async fn run_import(backend: &Backend, id: i64) -> Result<(), BackendError> {
+    let mut conn = backend.pool.acquire().await?;
+    if !store::lock_import(&mut conn, id, true).await? {
+        return Ok(());
+    }
+    let result = run_locked(backend, &mut conn, id).await;
+    store::lock_import(&mut conn, id, false).await?;
+    result
+}
+
+async fn run_locked(backend: &Backend, conn: &mut PgConnection, id: i64) -> Result<(), BackendError> {
+    let Some(job) = store::start_import(&mut *conn, id).await? else { return Ok(()) };
+    let kind = ContextKind::parse(&job.kind).ok_or(BackendError::Internal(format!("import kind {}", job.kind)))?;
+    let records = match Records::read(kind, &job.format, &job.source, job.content.as_deref().unwrap_or_default()) {
+        Ok(records) => records,
+        Err(err) => {
+            let report = ImportReport {
+                errors: vec![RowProblem { row: 0, message: err.to_string() }],
+                ..ImportReport::default()
+            };
+            return store::finish_import(&backend.pool, id, "rejected", &report).await;
+        }
+    };
+    let mut report = records.report();
+    if !report.errors.is_empty() || report.valid == 0 {
+        return store::finish_import(&backend.pool, id, "rejected", &report).await;
+    }
+    let total = report.valid;
+    store::set_progress(&backend.pool, id, total, 0).await?;
+    let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+    report.imported = records.store(&mut tx, &job.requested_by, Some((&backend.pool, id))).await?;
+    let subject = if job.source.is_empty() { job.kind.clone() } else { job.source.clone() };
+    let entry = AuditEntry {
+        actor_user_id: job.requested_by_user_id,
+        actor: &job.requested_by,
+        action: if kind == ContextKind::Assets { "import_assets" } else { "import_indicators" },
+        subject: Some(&subject),
+        detail: json!({ "import_id": id, "format": job.format, "records": report.imported, "skipped": report.skipped.len() }),
+        client_addr: None,
+    };
+    audit::append(&mut tx, entry).await?;
+    store::finish_import(&mut *tx, id, "imported", &report).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Imports a file at once, in the caller's task (the command line, demo mode and tests).
+pub async fn import_now(
     backend: &Backend,
     actor: Actor<'_>,
-    format: AssetFormat,
-    file: &[u8],
+    request: ImportRequest<'_>,
 ) -> Result<ImportReport, BackendError> {
     actor.require(Permission::ManageContext)?;
-    let parsed = match format {
-        AssetFormat::Csv => riposte_import::assets::from_csv(file),
-        AssetFormat::Json => riposte_import::assets::from_json(file),
-    }
-    .map_err(file_error)?;
-    let mut report = report_of(&parsed);
-    if report.errors.is_empty() && !parsed.records.is_empty() {
+    let format = request.format.trim().to_ascii_lowercase();
+    let source = check_source(request.kind, request.source)?;
+    let records = Records::read(request.kind, &format, &source, request.file)?;
+    let mut report = records.report();
+    if report.errors.is_empty() && report.valid > 0 {
         let mut tx = backend.pool.begin().await?;
-        store::upsert_assets(&mut tx, &parsed.records, actor.label()).await?;
-        let detail = json!({ "format": format!("{format:?}").to_lowercase(), "assets": parsed.records.len() });
-        audit::append(&mut tx, actor.entry("import_assets", "asset inventory", detail)).await?;
+        report.imported = records.store(&mut tx, actor.label(), None).await?;
+        let action = if request.kind == ContextKind::Assets { "import_assets" } else { "import_indicators" };
+        let detail = json!({ "format": format, "records": report.imported, "skipped": report.skipped.len() });
+        let subject = if source.is_empty() { request.kind.as_str() } else { source.as_str() };
+        audit::append(&mut tx, actor.entry(action, subject, detail)).await?;
         tx.commit().await?;
-        report.imported = parsed.records.len();
     }
     Ok(report)
 }
 
-/// `list_name` is the source of entries whose file does not name one (CSV) or the feed's
-/// name (STIX, MISP).
-pub async fn import_indicators(
-    backend: &Backend,
-    actor: Actor<'_>,
-    format: IndicatorFormat,
-    list_name: &str,
-    file: &[u8],
-) -> Result<ImportReport, BackendError> {
-    actor.require(Permission::ManageContext)?;
-    let list_name = list_name.trim();
-    if list_name.is_empty() || list_name.chars().count() > 200 {
+pub async fn import_status(backend: &Backend, caller: Caller<'_>, id: i64) -> Result<ImportView, BackendError> {
+    caller.require(Permission::ManageContext, TokenScope::Context)?;
+    let row = store::find_import(&backend.pool, id).await?.ok_or(BackendError::NotFound("import"))?;
+    Ok(view(row))
+}
+
+pub async fn recent_imports(backend: &Backend, caller: Caller<'_>) -> Result<Vec<ImportView>, BackendError> {
+    caller.require(Permission::ManageContext, TokenScope::Context)?;
+    Ok(store::recent_imports(&backend.pool, 50).await?.into_iter().map(view).collect())
+}
+
+fn view(row: store::ImportRow) -> ImportView {
+    ImportView {
+        id: row.import_id,
+        kind: row.kind,
+        format: row.format,
+        source: row.source,
+        file_name: row.file_name,
+        requested_by: row.requested_by,
+        requested_at: crate::alerts::rfc3339(row.requested_at),
+        status: row.status,
+        total_rows: row.total_rows,
+        done_rows: row.done_rows,
+        report: row.report.map(|r| r.0),
+        finished_at: row.finished_at.map(crate::alerts::rfc3339),
+    }
+}
+
+fn check_source(kind: ContextKind, source: &str) -> Result<String, BackendError> {
+    let source = source.trim();
+    if kind == ContextKind::Indicators && (source.is_empty() || source.chars().count() > MAX_SOURCE) {
         return Err(
             riposte_domain::ValidationError::new("source", "name the list or feed (up to 200 characters)").into()
         );
     }
-    let parsed = match format {
-        IndicatorFormat::Csv => riposte_import::indicators::from_csv(file, list_name),
-        IndicatorFormat::Stix => riposte_import::stix::from_bundle(file, list_name),
-        IndicatorFormat::Misp => riposte_import::misp::from_event(file, list_name),
-    }
-    .map_err(file_error)?;
-    let mut report = report_of(&parsed);
-    if report.errors.is_empty() && !parsed.records.is_empty() {
-        let mut tx = backend.pool.begin().await?;
-        store::upsert_indicators(&mut tx, &parsed.records).await?;
-        let detail = json!({ "format": format!("{format:?}").to_lowercase(), "indicators": parsed.records.len(),
-                             "skipped": parsed.skipped.len() });
-        audit::append(&mut tx, actor.entry("import_indicators", list_name, detail)).await?;
-        tx.commit().await?;
-        report.imported = parsed.records.len();
-    }
-    Ok(report)
+    Ok(source.chars().take(MAX_SOURCE).collect())
+}
+
+fn bad_format(kind: ContextKind, format: &str) -> BackendError {
+    riposte_domain::ValidationError::new(
+        "format",
+        format!("{} are imported from {}, not \"{format}\"", kind.as_str(), kind.formats().join(", ")),
+    )
+    .into()
 }
 
 fn file_error(err: ImportError) -> BackendError {
     riposte_domain::ValidationError::new("file", err.to_string()).into()
 }
 
-fn report_of<T>(parsed: &Parsed<T>) -> ImportReport {
-    let problems =
-        |rows: &[RowError]| rows.iter().map(|e| RowProblem { row: e.row, message: e.message.clone() }).collect();
-    ImportReport {
-        imported: 0,
-        valid: parsed.records.len(),
-        errors: problems(&parsed.errors),
-        skipped: problems(&parsed.skipped),
-    }
+/// How much context is loaded: (assets, indicators, live indicators).
+pub async fn counts(backend: &Backend, caller: Caller<'_>) -> Result<(i64, i64, i64), BackendError> {
+    caller.require(Permission::ManageContext, TokenScope::Context)?;
+    let mut conn = backend.pool.acquire().await?;
+    store::counts(&mut conn).await
 }

@@ -22,6 +22,8 @@ pub enum TokenScope {
     Read,
     /// Change alert status through the API (a SOAR or ticketing integration).
     Triage,
+    /// Push asset inventories and watchlists (a CMDB export job, a threat-intelligence feed).
+    Context,
 }
 
 impl TokenScope {
@@ -30,6 +32,7 @@ impl TokenScope {
             TokenScope::Ingest => "ingest",
             TokenScope::Read => "read",
             TokenScope::Triage => "triage",
+            TokenScope::Context => "context",
         }
     }
 
@@ -38,9 +41,10 @@ impl TokenScope {
             "ingest" => Ok(TokenScope::Ingest),
             "read" => Ok(TokenScope::Read),
             "triage" => Ok(TokenScope::Triage),
+            "context" => Ok(TokenScope::Context),
             other => Err(riposte_domain::ValidationError::new(
                 "scope",
-                format!("unknown scope {other:?}: use ingest, read or triage"),
+                format!("unknown scope {other:?}: use ingest, read, triage or context"),
             )
             .into()),
         }

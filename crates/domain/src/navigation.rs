@@ -10,11 +10,12 @@ pub struct NavItem {
     pub requires: Permission,
 }
 
-const SECTIONS: [NavItem; 5] = [
+const SECTIONS: [NavItem; 6] = [
     NavItem { label: "Queue", href: "/queue", requires: Permission::ViewQueue },
     NavItem { label: "Incidents", href: "/incidents", requires: Permission::ViewIncidents },
     NavItem { label: "Containment", href: "/containment", requires: Permission::ViewContainment },
     NavItem { label: "Dashboards", href: "/dashboards", requires: Permission::ViewDashboards },
+    NavItem { label: "Context", href: "/context", requires: Permission::ManageContext },
     NavItem { label: "Admin", href: "/admin", requires: Permission::ManageUsers },
 ];
 
@@ -39,11 +40,11 @@ mod tests {
     #[test]
     fn each_role_sees_its_sections() {
         assert_eq!(labels(Role::Tier1), ["Queue", "Incidents"]);
-        assert_eq!(labels(Role::Tier2), ["Queue", "Incidents", "Containment", "Dashboards"]);
-        assert_eq!(labels(Role::Ir), ["Queue", "Incidents", "Containment", "Dashboards"]);
+        assert_eq!(labels(Role::Tier2), ["Queue", "Incidents", "Containment", "Dashboards", "Context"]);
+        assert_eq!(labels(Role::Ir), ["Queue", "Incidents", "Containment", "Dashboards", "Context"]);
         assert_eq!(labels(Role::Noc), ["Incidents", "Containment", "Dashboards"]);
         assert_eq!(labels(Role::Manager), ["Queue", "Incidents", "Containment", "Dashboards"]);
-        assert_eq!(labels(Role::Admin), ["Queue", "Incidents", "Containment", "Dashboards", "Admin"]);
+        assert_eq!(labels(Role::Admin), ["Queue", "Incidents", "Containment", "Dashboards", "Context", "Admin"]);
     }
 
     #[test]

@@ -21,17 +21,25 @@ const DEMO_WATCHLIST: &str = include_str!("demo_context/watchlist.csv");
 /// alerts arrive enriched; loaded once, into an empty inventory.
 pub async fn load_demo_context(backend: &Backend) -> anyhow::Result<()> {
     use riposte_backend::admin::Actor;
-    use riposte_backend::context_sources::{AssetFormat, IndicatorFormat, import_assets, import_indicators};
+    use riposte_backend::context_sources::{ContextKind, ImportRequest, import_now};
     let mut conn = backend.pool.acquire().await?;
     let (assets, indicators, _) = riposte_backend::store::context_sources::counts(&mut conn).await?;
     let mut reports = Vec::new();
     if assets == 0 {
-        reports.push(import_assets(backend, Actor::CommandLine, AssetFormat::Csv, DEMO_INVENTORY.as_bytes()).await?);
+        let file = DEMO_INVENTORY.as_bytes();
+        let request = ImportRequest { kind: ContextKind::Assets, format: "csv", source: "", file_name: "demo", file };
+        reports.push(import_now(backend, Actor::CommandLine, request).await?);
     }
     if indicators == 0 {
-        let list = DEMO_WATCHLIST.as_bytes();
-        reports
-            .push(import_indicators(backend, Actor::CommandLine, IndicatorFormat::Csv, "demo watchlist", list).await?);
+        let file = DEMO_WATCHLIST.as_bytes();
+        let request = ImportRequest {
+            kind: ContextKind::Indicators,
+            format: "csv",
+            source: "demo watchlist",
+            file_name: "demo",
+            file,
+        };
+        reports.push(import_now(backend, Actor::CommandLine, request).await?);
     }
     let errors: Vec<_> = reports.iter().flat_map(|r| &r.errors).collect();
     anyhow::ensure!(errors.is_empty(), "the demo context files have bad rows: {errors:?}");

@@ -26,7 +26,9 @@ use crate::database::{Database, Opener};
 use crate::http::client_addr::{TrustForwardedFor, attach_client_addr};
 use crate::http::cross_site::{AllowedOrigin, reject_cross_site};
 use crate::http::live::{self, LiveHub};
-use crate::http::{alert_rest, eve_api, events_api, health, hec, native_api, openapi, security_headers, thehive};
+use crate::http::{
+    alert_rest, context_api, eve_api, events_api, health, hec, native_api, openapi, security_headers, thehive,
+};
 
 /// Largest ingest request body; larger ones are answered 413.
 const MAX_INGEST_BODY: usize = 32 * 1024 * 1024;
@@ -49,6 +51,10 @@ pub async fn serve(global: &GlobalOptions, options: ServeOptions) -> anyhow::Res
         super::demo_traffic::load_demo_context(&backend).await?;
         let alerts = super::demo_traffic::load_demo_traffic(&backend).await?;
         tracing::info!(accounts = created.len(), alerts, "demo accounts and traffic ready");
+    }
+    let resumed = riposte_backend::context_sources::resume_imports(&backend).await?;
+    if resumed > 0 {
+        tracing::info!(resumed, "context imports interrupted by the last stop started again");
     }
     let store = PostgresStore::new(database.pool.clone());
     let cleanup = tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(300)));
@@ -99,6 +105,11 @@ pub fn build_router(backend: Backend, options: &ServeOptions, store: PostgresSto
         )
         .route("/api/v1/alerts/{id}", get(native_api::get_alert).patch(alert_rest::update_status))
         .route("/api/v1/openapi.json", get(openapi::openapi))
+        .route(
+            "/api/v1/context/imports",
+            post(context_api::create).layer(axum::extract::DefaultBodyLimit::max(context_api::MAX_IMPORT_BODY)),
+        )
+        .route("/api/v1/context/imports/{id}", get(context_api::show))
         .route("/api/v1/stream/alerts", get(live::stream_alerts))
         .route("/api/v1/stream/incidents", get(live::stream_incidents))
         .route("/api/v1/eve", post(eve_api::ingest_eve).layer(axum::extract::DefaultBodyLimit::max(MAX_INGEST_BODY)))

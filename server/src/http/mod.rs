@@ -5,6 +5,7 @@ pub mod api_auth;
 pub mod api_error;
 pub mod basic_auth;
 pub mod client_addr;
+pub mod context_api;
 pub mod cross_site;
 pub mod eve_api;
 pub mod events_api;

@@ -3,6 +3,7 @@
 mod support;
 
 mod alert_rest;
+mod context_imports;
 mod crash_recovery;
 mod embedded_database;
 mod eve_api;

@@ -293,6 +293,19 @@ const ROWS: &[Row] = &[
     Row { kind: Kind::Page, path: "/admin", form: "", access: Access::Needs(Permission::ManageUsers) },
     Row { kind: Kind::Page, path: "/admin/ingest", form: "", access: Access::Needs(Permission::ManageSettings) },
     Row { kind: Kind::Page, path: "/admin/correlation", form: "", access: Access::Needs(Permission::ManageSettings) },
+    Row { kind: Kind::Page, path: "/context", form: "", access: Access::Needs(Permission::ManageContext) },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/get_context_overview",
+        form: "",
+        access: Access::Needs(Permission::ManageContext),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/get_context_import",
+        form: "id=999999",
+        access: Access::Needs(Permission::ManageContext),
+    },
 ];
 
 #[test]

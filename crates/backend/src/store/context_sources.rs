@@ -115,3 +115,138 @@ pub async fn counts(conn: &mut PgConnection) -> Result<(i64, i64, i64), BackendE
     .fetch_one(conn)
     .await?)
 }
+
+/// An import job's row, as its worker reads it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ImportJob {
+    pub import_id: i64,
+    pub kind: String,
+    pub format: String,
+    pub source: String,
+    pub requested_by: String,
+    pub requested_by_user_id: Option<i64>,
+    pub content: Option<Vec<u8>>,
+}
+
+pub struct NewImport<'a> {
+    pub kind: &'a str,
+    pub format: &'a str,
+    pub source: &'a str,
+    pub file_name: &'a str,
+    pub requested_by: &'a str,
+    pub requested_by_user_id: Option<i64>,
+    pub content: &'a [u8],
+}
+
+pub async fn insert_import(conn: &mut PgConnection, new: &NewImport<'_>) -> Result<i64, BackendError> {
+    Ok(sqlx::query_scalar(
+        "insert into context_import (kind, format, source, file_name, requested_by, requested_by_user_id, content) \
+         values ($1, $2, $3, $4, $5, $6, $7) returning import_id",
+    )
+    .bind(new.kind)
+    .bind(new.format)
+    .bind(new.source)
+    .bind(new.file_name)
+    .bind(new.requested_by)
+    .bind(new.requested_by_user_id)
+    .bind(new.content)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Takes (true) or gives back (false) the session lock that makes one worker, in any server
+/// process, run a job. Returns whether it was taken.
+pub async fn lock_import(conn: &mut PgConnection, id: i64, take: bool) -> Result<bool, BackendError> {
+    let sql = if take {
+        "select pg_try_advisory_lock(hashtext('context_import'), $1::int4)"
+    } else {
+        "select pg_advisory_unlock(hashtext('context_import'), $1::int4)"
+    };
+    Ok(sqlx::query_scalar(sql).bind(i32::try_from(id).unwrap_or(i32::MAX)).fetch_one(conn).await?)
+}
+
+/// Marks a job as running and returns it; None when it has ended. Call under
+/// [`lock_import`]: a job left `running` by a stopped server is taken again.
+pub async fn start_import(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Option<ImportJob>, BackendError> {
+    Ok(sqlx::query_as(
+        "update context_import set status = 'running' where import_id = $1 and status in ('queued', 'running') \
+         returning import_id, kind, format, source, requested_by, requested_by_user_id, content",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn set_progress(
+    db: impl sqlx::PgExecutor<'_>,
+    id: i64,
+    total: usize,
+    done: usize,
+) -> Result<(), BackendError> {
+    sqlx::query("update context_import set total_rows = $2, done_rows = $3 where import_id = $1")
+        .bind(id)
+        .bind(i32::try_from(total).unwrap_or(i32::MAX))
+        .bind(i32::try_from(done).unwrap_or(i32::MAX))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn finish_import(
+    db: impl sqlx::PgExecutor<'_>,
+    id: i64,
+    status: &str,
+    report: &riposte_domain::enrichment::ImportReport,
+) -> Result<(), BackendError> {
+    sqlx::query(
+        "update context_import set status = $2, report = $3, finished_at = now(), content = null, \
+             done_rows = case when $2 = 'imported' then coalesce(total_rows, done_rows) else done_rows end \
+         where import_id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(sqlx::types::Json(report))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Jobs a stopped server left unfinished.
+pub async fn unfinished_imports(db: impl sqlx::PgExecutor<'_>) -> Result<Vec<i64>, BackendError> {
+    Ok(sqlx::query_scalar("select import_id from context_import where status in ('queued', 'running') order by 1")
+        .fetch_all(db)
+        .await?)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ImportRow {
+    pub import_id: i64,
+    pub kind: String,
+    pub format: String,
+    pub source: String,
+    pub file_name: String,
+    pub requested_by: String,
+    pub requested_at: time::OffsetDateTime,
+    pub status: String,
+    pub total_rows: Option<i32>,
+    pub done_rows: i32,
+    pub report: Option<sqlx::types::Json<riposte_domain::enrichment::ImportReport>>,
+    pub finished_at: Option<time::OffsetDateTime>,
+}
+
+const IMPORT_COLUMNS: &str = "import_id, kind, format, source, file_name, requested_by, requested_at, status, \
+                              total_rows, done_rows, report, finished_at";
+
+pub async fn find_import(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Option<ImportRow>, BackendError> {
+    Ok(sqlx::query_as(&format!("select {IMPORT_COLUMNS} from context_import where import_id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
+}
+
+pub async fn recent_imports(db: impl sqlx::PgExecutor<'_>, limit: i64) -> Result<Vec<ImportRow>, BackendError> {
+    Ok(sqlx::query_as(&format!("select {IMPORT_COLUMNS} from context_import order by requested_at desc limit $1"))
+        .bind(limit)
+        .fetch_all(db)
+        .await?)
+}

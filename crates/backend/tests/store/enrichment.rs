@@ -4,7 +4,7 @@
 //! matching; a slow or failing enricher is recorded and skipped, never blocking an alert.
 
 use riposte_backend::admin::Actor;
-use riposte_backend::context_sources::{AssetFormat, IndicatorFormat, import_assets, import_indicators};
+use riposte_backend::context_sources::{ContextKind, ImportRequest, import_now};
 use riposte_domain::enrichment::{ContextPacket, EnricherOutcome, ScoreBreakdown};
 use riposte_testkit::TestDb;
 use sqlx::types::Json;
@@ -18,6 +18,14 @@ const WATCHLIST: &str = "type,value,confidence,tlp,expires,description\n\
                          ip,203.0.113.9,90,amber,,Known C2\n\
                          ip,198.51.100.0/24,60,green,,Bulletproof host range\n\
                          domain,old.example,80,amber,2001-01-01,Expired long ago\n";
+
+fn assets(file: &[u8]) -> ImportRequest<'_> {
+    ImportRequest { kind: ContextKind::Assets, format: "csv", source: "", file_name: "inventory.csv", file }
+}
+
+fn indicators<'a>(format: &'a str, source: &'a str, file: &'a [u8]) -> ImportRequest<'a> {
+    ImportRequest { kind: ContextKind::Indicators, format, source, file_name: "list", file }
+}
 
 async fn count(db: &TestDb, table: &str) -> i64 {
     sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(&db.pool).await.expect("count")
@@ -34,10 +42,10 @@ async fn context(db: &TestDb, alert_id: i64) -> (ContextPacket, ScoreBreakdown, 
 }
 
 async fn load_context(db: &TestDb, backend: &riposte_backend::Backend) {
-    let assets =
-        import_assets(backend, Actor::CommandLine, AssetFormat::Csv, INVENTORY.as_bytes()).await.expect("assets");
+    let backend = backend.clone();
+    let assets = import_now(&backend, Actor::CommandLine, assets(INVENTORY.as_bytes())).await.expect("assets");
     assert_eq!((assets.imported, assets.errors.len()), (2, 0));
-    let intel = import_indicators(backend, Actor::CommandLine, IndicatorFormat::Csv, "team list", WATCHLIST.as_bytes())
+    let intel = import_now(&backend, Actor::CommandLine, indicators("csv", "team list", WATCHLIST.as_bytes()))
         .await
         .expect("indicators");
     assert_eq!(intel.imported, 3);
@@ -49,8 +57,7 @@ async fn a_file_with_a_bad_row_stores_nothing_and_names_every_bad_row() {
     let db = TestDb::new().await;
     let backend = db.backend().await;
     let bad_inventory = format!("{INVENTORY}printer9,10.0.9.300,IT,,2,,no,\nfw01,10.0.0.1,IT,,7,,no,\n");
-    let report =
-        import_assets(&backend, Actor::CommandLine, AssetFormat::Csv, bad_inventory.as_bytes()).await.expect("read");
+    let report = import_now(&backend, Actor::CommandLine, assets(bad_inventory.as_bytes())).await.expect("read");
     assert_eq!((report.imported, report.valid), (0, 2));
     let rows: Vec<usize> = report.errors.iter().map(|e| e.row).collect();
     assert_eq!(rows, vec![3, 4]);
@@ -59,36 +66,32 @@ async fn a_file_with_a_bad_row_stores_nothing_and_names_every_bad_row() {
     let stix = r#"{"type":"bundle","id":"bundle--x","objects":[
         {"type":"indicator","id":"indicator--ok","pattern":"[ipv4-addr:value = '198.51.100.7']"},
         {"type":"indicator","id":"indicator--bad","pattern":"[process:name = 'x']"}]}"#;
-    let report = import_indicators(&backend, Actor::CommandLine, IndicatorFormat::Stix, "feed", stix.as_bytes())
-        .await
-        .expect("read");
+    let report =
+        import_now(&backend, Actor::CommandLine, indicators("stix", "feed", stix.as_bytes())).await.expect("read");
     assert_eq!((report.imported, report.errors[0].row), (0, 2));
     assert!(report.errors[0].message.contains("indicator--bad"), "{:?}", report.errors);
     let misp = r#"{"Event":{"info":"x","Attribute":[{"type":"ip-dst","value":"198.51.100.8","to_ids":true},
         {"type":"sha256","value":"nothex","to_ids":true}]}}"#;
-    let report = import_indicators(&backend, Actor::CommandLine, IndicatorFormat::Misp, "misp", misp.as_bytes())
-        .await
-        .expect("read");
+    let report =
+        import_now(&backend, Actor::CommandLine, indicators("misp", "misp", misp.as_bytes())).await.expect("read");
     assert_eq!((report.imported, report.errors[0].row), (0, 2));
     let csv = "type,value\nip,1.2.3.4\nip,1.2.3\n";
-    let report = import_indicators(&backend, Actor::CommandLine, IndicatorFormat::Csv, "list", csv.as_bytes())
-        .await
-        .expect("read");
+    let report =
+        import_now(&backend, Actor::CommandLine, indicators("csv", "list", csv.as_bytes())).await.expect("read");
     assert_eq!((report.imported, report.errors[0].row), (0, 2));
     assert_eq!(count(&db, "indicator").await, 0, "nothing half-imported");
 
     // Whole-file problems are one clear error.
-    let err = import_indicators(&backend, Actor::CommandLine, IndicatorFormat::Stix, "feed", b"{\"type\":\"x\"}")
+    let err = import_now(&backend, Actor::CommandLine, indicators("stix", "feed", b"{\"type\":\"x\"}"))
         .await
         .expect_err("not a bundle");
     assert!(err.to_string().contains("not a STIX 2.1 bundle"), "{err}");
-    let err =
-        import_assets(&backend, Actor::CommandLine, AssetFormat::Csv, b"name,owner\nx,y\n").await.expect_err("header");
+    let err = import_now(&backend, Actor::CommandLine, assets(b"name,owner\nx,y\n")).await.expect_err("header");
     assert!(err.to_string().contains("no \"criticality\" column"), "{err}");
 
     // Sending the fixed file again stores it; sending it twice updates, never duplicates.
     for _ in 0..2 {
-        import_assets(&backend, Actor::CommandLine, AssetFormat::Csv, INVENTORY.as_bytes()).await.expect("assets");
+        import_now(&backend, Actor::CommandLine, assets(INVENTORY.as_bytes())).await.expect("assets");
     }
     assert_eq!(count(&db, "asset").await, 2);
 }

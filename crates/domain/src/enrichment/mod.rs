@@ -31,3 +31,28 @@ pub struct ImportReport {
     /// Records deliberately passed over, with why.
     pub skipped: Vec<RowProblem>,
 }
+
+/// One import job as people follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportView {
+    pub id: i64,
+    /// `assets` or `indicators`.
+    pub kind: String,
+    pub format: String,
+    pub source: String,
+    pub file_name: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// `queued`, `running`, `imported`, `rejected` (bad rows: nothing stored) or `failed`.
+    pub status: String,
+    pub total_rows: Option<i32>,
+    pub done_rows: i32,
+    pub report: Option<ImportReport>,
+    pub finished_at: Option<String>,
+}
+
+impl ImportView {
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status.as_str(), "imported" | "rejected" | "failed")
+    }
+}

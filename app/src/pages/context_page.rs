@@ -1,0 +1,106 @@
+//! Context sources: how many assets and indicators are loaded, forms to import an asset
+//! inventory or a watchlist (plain multipart forms, so they work without JavaScript), and the
+//! recent import jobs with their outcome.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use riposte_domain::Permission;
+use riposte_domain::enrichment::ImportView;
+
+use crate::api::context_api::{ContextOverview, get_context_overview};
+use crate::components::require_permission::RequirePermission;
+use crate::pages::queue_page::short_time;
+
+#[component]
+pub fn ContextPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_context_overview());
+    view! {
+        <Title text="Context · Riposte"/>
+        <RequirePermission permission=Permission::ManageContext>
+            <h1>"Context sources"</h1>
+            <p class="hint">"Every alert is looked up in the asset inventory and the live watchlists before it reaches a queue. A file with any bad row stores nothing; its report names each bad row."</p>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || overview.get().map(|result| match result {
+                    Ok(o) => view! { <Overview o/> }.into_any(),
+                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn Overview(o: ContextOverview) -> impl IntoView {
+    view! {
+        <p data-testid="context-counts">
+            {o.assets} " assets · " {o.indicators} " indicators (" {o.live_indicators} " live)"
+        </p>
+        <div class="columns">
+            <form method="post" action="/api/v1/context/imports" enctype="multipart/form-data" class="card" aria-label="Import assets">
+                <h2>"Import assets"</h2>
+                <input type="hidden" name="kind" value="assets"/>
+                <label>"Format "
+                    <select name="format">
+                        <option value="csv">"CSV"</option>
+                        <option value="json">"JSON"</option>
+                    </select>
+                </label>
+                <label>"File "<input type="file" name="file" required/></label>
+                <p class="hint">"Columns: name, addresses, owner, service, criticality (1–5), segment, internet_facing, tags, connectors."</p>
+                <button type="submit">"Import assets"</button>
+            </form>
+            <form method="post" action="/api/v1/context/imports" enctype="multipart/form-data" class="card" aria-label="Import a watchlist">
+                <h2>"Import a watchlist"</h2>
+                <input type="hidden" name="kind" value="indicators"/>
+                <label>"Format "
+                    <select name="format">
+                        <option value="csv">"CSV"</option>
+                        <option value="stix">"STIX 2.1 bundle"</option>
+                        <option value="misp">"MISP feed event"</option>
+                    </select>
+                </label>
+                <label>"List or feed name "<input type="text" name="source" required maxlength="200"/></label>
+                <label>"File "<input type="file" name="file" required/></label>
+                <p class="hint">"CSV columns: type, value, and optionally source, confidence, tlp, expires, description."</p>
+                <button type="submit">"Import watchlist"</button>
+            </form>
+        </div>
+        <h2>"Recent imports"</h2>
+        <ImportTable imports=o.imports/>
+    }
+}
+
+#[component]
+fn ImportTable(imports: Vec<ImportView>) -> impl IntoView {
+    if imports.is_empty() {
+        return view! { <p class="muted">"No imports yet."</p> }.into_any();
+    }
+    view! {
+        <table class="grid">
+            <thead><tr><th>"When"</th><th>"What"</th><th>"File"</th><th>"By"</th><th>"Status"</th><th>"Rows"</th></tr></thead>
+            <tbody>
+                {imports.into_iter().map(|i| view! {
+                    <tr>
+                        <td class="mono"><a href=format!("/context/imports/{}", i.id)>{short_time(&i.requested_at)}</a></td>
+                        <td>{i.kind.clone()} " · " {i.format.clone()} {(!i.source.is_empty()).then(|| format!(" · {}", i.source))}</td>
+                        <td class="mono">{i.file_name.clone()}</td>
+                        <td>{i.requested_by.clone()}</td>
+                        <td>{i.status.clone()}</td>
+                        <td>{progress_text(&i)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// "1,200 of 5,000" while running; what was stored or found wrong once finished.
+pub fn progress_text(i: &ImportView) -> String {
+    match (&i.report, i.total_rows) {
+        (Some(r), _) if !r.errors.is_empty() => format!("{} bad of {} read", r.errors.len(), r.valid + r.errors.len()),
+        (Some(r), _) => format!("{} stored, {} skipped", r.imported, r.skipped.len()),
+        (None, Some(total)) => format!("{} of {}", i.done_rows, total),
+        (None, None) => "reading…".to_owned(),
+    }
+}

@@ -1,0 +1,141 @@
+//! Importing the asset inventory and watchlists over HTTP: a multipart form queues a job
+//! (202 for integrations, a redirect to the job's page for a browser's form), the job reports
+//! progress and ends `imported`, or `rejected` with every bad row and nothing stored; tokens
+//! need the `context` scope and people the ManageContext permission.
+
+use crate::support;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use riposte_backend::tokens::TokenScope;
+use riposte_domain::Role;
+use support::{Reply, TestApp};
+
+const BOUNDARY: &str = "riposte-test-boundary";
+
+fn multipart(fields: &[(&str, &str)], file_name: &str, file: &str) -> String {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n{file}\r\n--{BOUNDARY}--\r\n"
+    ));
+    body
+}
+
+async fn upload(app: &TestApp, body: String, bearer: Option<&str>, cookie: Option<&str>) -> Reply {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/context/imports")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"));
+    if let Some(token) = bearer {
+        request =
+            request.header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::ACCEPT, "application/json");
+    }
+    if let Some(cookie) = cookie {
+        request = request
+            .header(header::COOKIE, format!("riposte_session={cookie}"))
+            .header(header::ACCEPT, "text/html")
+            .header("sec-fetch-site", "same-origin");
+    }
+    app.send(request.body(Body::from(body)).expect("request")).await
+}
+
+/// Polls the job until it ends; returns its final JSON.
+async fn finished(app: &TestApp, id: i64, token: &str) -> serde_json::Value {
+    for _ in 0..200 {
+        let reply = app.json(Method::GET, &format!("/api/v1/context/imports/{id}"), "", Some(token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        let job: serde_json::Value = serde_json::from_str(&reply.body).expect("json");
+        if matches!(job["status"].as_str(), Some("imported" | "rejected" | "failed")) {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("import {id} did not finish");
+}
+
+#[tokio::test]
+async fn a_feed_pushes_a_watchlist_and_a_bad_file_is_rejected_whole() {
+    let app = TestApp::new().await;
+    let feed = app.token("intel-feed", &[TokenScope::Context]).await;
+    let good = "type,value,confidence\nip,203.0.113.9,90\ndomain,bad.example,70\n";
+    let reply = upload(
+        &app,
+        multipart(&[("kind", "indicators"), ("format", "csv"), ("source", "feed A")], "a.csv", good),
+        Some(&feed),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+    let id = serde_json::from_str::<serde_json::Value>(&reply.body).expect("json")["id"].as_i64().expect("id");
+    let job = finished(&app, id, &feed).await;
+    assert_eq!(job["status"], "imported");
+    assert_eq!((job["done_rows"].as_i64(), job["report"]["imported"].as_i64()), (Some(2), Some(2)));
+    assert_eq!(app.count("indicator", "source = 'feed A'").await, 2);
+    assert_eq!(app.count("context_import", "content is not null").await, 0, "the file is dropped once done");
+
+    let bad = "type,value,confidence\nip,203.0.113.10,90\nip,203.0.113.300,90\nhash,xyz,10\n";
+    let reply = upload(
+        &app,
+        multipart(&[("kind", "indicators"), ("format", "csv"), ("source", "feed A")], "b.csv", bad),
+        Some(&feed),
+        None,
+    )
+    .await;
+    let id = serde_json::from_str::<serde_json::Value>(&reply.body).expect("json")["id"].as_i64().expect("id");
+    let job = finished(&app, id, &feed).await;
+    assert_eq!(job["status"], "rejected");
+    let rows: Vec<i64> =
+        job["report"]["errors"].as_array().expect("errors").iter().map(|e| e["row"].as_i64().expect("row")).collect();
+    assert_eq!(rows, vec![2, 3]);
+    assert_eq!(app.count("indicator", "value = '203.0.113.10'").await, 0, "nothing half-imported");
+
+    // Bad requests name what is wrong.
+    let reply = upload(
+        &app,
+        multipart(&[("kind", "indicators"), ("format", "xml"), ("source", "x")], "c", good),
+        Some(&feed),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("indicators are imported from csv, stix, misp, not \\\"xml\\\""), "{}", reply.body);
+    let reply =
+        upload(&app, multipart(&[("kind", "indicators"), ("format", "csv")], "c", good), Some(&feed), None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("name the list or feed"), "{}", reply.body);
+    let reply = upload(&app, multipart(&[("kind", "flows"), ("format", "csv")], "c", good), Some(&feed), None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("kind \\\"flows\\\" is not known"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn people_need_manage_context_and_a_browser_is_sent_to_the_job_page() {
+    let app = TestApp::new().await;
+    app.create_user("tina", Role::Tier1).await;
+    app.create_user("theo", Role::Tier2).await;
+    let inventory = "name,addresses,criticality\ndc01,10.0.0.10,5\n";
+    let form = || multipart(&[("kind", "assets"), ("format", "csv")], "inventory.csv", inventory);
+
+    let tier1 = app.sign_in("tina").await;
+    let refused = upload(&app, form(), None, Some(&tier1)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    let ingest_only = app.token("sensor", &[TokenScope::Ingest]).await;
+    assert_eq!(upload(&app, form(), Some(&ingest_only), None).await.status, StatusCode::FORBIDDEN);
+
+    let tier2 = app.sign_in("theo").await;
+    let sent = upload(&app, form(), None, Some(&tier2)).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{sent:?}");
+    let page = sent.header("location").expect("redirect").to_owned();
+    assert!(page.starts_with("/context/imports/"), "{page}");
+    let id: i64 = page.rsplit('/').next().and_then(|n| n.parse().ok()).expect("id");
+    let reader = app.token("ops", &[TokenScope::Context]).await;
+    assert_eq!(finished(&app, id, &reader).await["status"], "imported");
+    let html = app.page(&page, Some(&tier2)).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.body.contains("inventory.csv") && html.body.contains("1 stored"), "{}", html.body);
+    assert_eq!(app.count("asset", "name = 'dc01'").await, 1);
+}
