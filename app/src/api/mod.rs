@@ -6,6 +6,7 @@ pub mod context_api;
 pub mod correlation_admin_api;
 pub mod incidents_api;
 pub mod ingest_admin_api;
+pub mod scoring_api;
 pub mod session_api;
 pub mod users_api;
 

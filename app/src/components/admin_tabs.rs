@@ -1,4 +1,5 @@
-//! The administration sub-navigation: users, ingest (tokens and storm control), correlation.
+//! The administration sub-navigation: users, ingest (tokens and storm control), correlation,
+//! the triage score.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -16,6 +17,7 @@ pub fn AdminTabs() -> impl IntoView {
             {tab("/admin", "Users")}
             {tab("/admin/ingest", "Ingest")}
             {tab("/admin/correlation", "Correlation")}
+            {tab("/admin/scoring", "Scoring")}
         </nav>
     }
 }

@@ -16,6 +16,7 @@ pub mod incidents_page;
 pub mod ingest_admin_page;
 pub mod not_found_page;
 pub mod queue_page;
+pub mod scoring_admin_page;
 pub mod search_page;
 pub mod sign_in_page;
 pub mod user_row;

@@ -12,7 +12,7 @@ use crate::store::users::{self, UserRow};
 use crate::{Backend, BackendError, CurrentUser};
 
 /// Who is acting: a signed-in user, or the operator at the command line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
     User(&'a CurrentUser),
     CommandLine,

@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod live;
 pub mod passwords;
 pub mod pipeline;
+pub mod scoring;
 pub mod settings;
 pub mod store;
 pub mod storm_cache;

@@ -294,6 +294,25 @@ const ROWS: &[Row] = &[
     Row { kind: Kind::Page, path: "/admin/ingest", form: "", access: Access::Needs(Permission::ManageSettings) },
     Row { kind: Kind::Page, path: "/admin/correlation", form: "", access: Access::Needs(Permission::ManageSettings) },
     Row { kind: Kind::Page, path: "/context", form: "", access: Access::Needs(Permission::ManageContext) },
+    Row { kind: Kind::Page, path: "/admin/scoring", form: "", access: Access::Needs(Permission::ManageSettings) },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/get_score_weights",
+        form: "",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/set_score_weights",
+        form: "weights[sev_info]=0.1&weights[sev_low]=0.3&weights[sev_medium]=0.5&weights[sev_high]=0.8&weights[sev_critical]=1&weights[unknown_criticality]=3&weights[internal]=0.8&weights[unknown_exposure]=0.9&weights[no_intel]=0.7&weights[default_precision]=1",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/backtest_score_weights",
+        form: "weights[sev_info]=0.1&weights[sev_low]=0.3&weights[sev_medium]=0.5&weights[sev_high]=0.8&weights[sev_critical]=1&weights[unknown_criticality]=3&weights[internal]=0.8&weights[unknown_exposure]=0.9&weights[no_intel]=0.7&weights[default_precision]=1&days=30",
+        access: Access::Needs(Permission::ManageSettings),
+    },
     Row {
         kind: Kind::ServerFn,
         path: "/api/get_context_overview",

@@ -50,13 +50,7 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Hash
         .map(|alert| {
             let mut packet = packet_for(alert, &by_probe, &by_value);
             packet.enrichers = vec![assets_run.clone(), intel_run.clone()];
-            let input = ScoreInput {
-                severity: Severity::from_ocsf_id(i64::from(alert.severity)),
-                asset: packet.top_asset().map(|a| (a.criticality, a.internet_facing)),
-                intel_confidence: packet.top_intel().map(|m| m.confidence),
-                ..ScoreInput::default()
-            };
-            let breakdown = score(&weights, &input);
+            let breakdown = score(&weights, &score_input(alert.severity, &packet));
             (packet, breakdown)
         })
         .collect();
@@ -72,6 +66,17 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Hash
         .collect();
     store::save_context(&mut *conn, &rows).await?;
     Ok(alerts.iter().zip(&packets).map(|(a, (_, b))| (a.alert_id, b.score)).collect())
+}
+
+/// What the score is computed from: the alert's severity (OCSF id) and its context packet.
+/// The back-test rebuilds the same input from stored packets.
+pub fn score_input(severity: i16, packet: &ContextPacket) -> ScoreInput {
+    ScoreInput {
+        severity: Severity::from_ocsf_id(i64::from(severity)),
+        asset: packet.top_asset().map(|a| (a.criticality, a.internet_facing)),
+        intel_confidence: packet.top_intel().map(|m| m.confidence),
+        ..ScoreInput::default()
+    }
 }
 
 /// The distinct values a batch looks up.

@@ -143,3 +143,41 @@ pub async fn context_of(
             .await?;
     Ok(row.map(|(Json(packet), Json(breakdown), ms)| (packet, breakdown, ms)))
 }
+
+pub async fn save_weights(conn: &mut PgConnection, weights: &ScoreWeights, actor: &str) -> Result<(), BackendError> {
+    sqlx::query("update score_setting set weights = $1, updated_by = $2, updated_at = now()")
+        .bind(Json(weights))
+        .bind(actor)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An alert of a closed incident with what its score was computed from.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ClosedSample {
+    pub alert_id: i64,
+    pub title: String,
+    pub severity: i16,
+    pub classification: String,
+    pub packet: Json<ContextPacket>,
+}
+
+/// Enriched alerts of incidents closed within `days`, newest first.
+pub async fn closed_samples(
+    db: impl sqlx::PgExecutor<'_>,
+    days: i32,
+    limit: i64,
+) -> Result<Vec<ClosedSample>, BackendError> {
+    Ok(sqlx::query_as(
+        "select a.alert_id, a.title, a.severity, i.classification, c.packet \
+         from incident i join incident_alert l using (incident_id) join alert a using (alert_id) \
+         join alert_context c on c.alert_id = a.alert_id \
+         where i.status = 'closed' and i.updated_at > now() - make_interval(days => $1) \
+         order by a.alert_id desc limit $2",
+    )
+    .bind(days)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}

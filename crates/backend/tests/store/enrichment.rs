@@ -177,3 +177,48 @@ async fn a_slow_or_failing_enricher_is_recorded_and_skipped() {
         .expect("links");
     assert_eq!(linked, 2);
 }
+
+#[tokio::test]
+async fn proposed_weights_are_back_tested_on_closed_incidents_then_saved() {
+    use riposte_backend::incidents::{edit_incident, incident_detail};
+    use riposte_domain::Role;
+    use riposte_domain::enrichment::ScoreWeights;
+    use riposte_domain::incident::{Classification, IncidentEdit, IncidentStatus};
+
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    load_context(&db, &backend).await;
+    let on_dc = r#"{"title":"Kerberoasting on the DC","severity":"high","source_ref":"k1",
+        "entities":[{"kind":"ip","value":"10.0.0.10","role":"destination"}]}"#;
+    let on_web = r#"{"title":"Scanner hits the shop","severity":"high","source_ref":"s1",
+        "entities":[{"kind":"ip","value":"203.0.113.80","role":"destination"}]}"#;
+    let ids = send(&db, &backend, "suricata", &[on_dc, on_web]).await;
+    let analyst = crate::incidents::user(&backend, "wes", Role::Tier2).await;
+    for (alert, classification) in [(ids[0], Classification::TruePositive), (ids[1], Classification::FalsePositive)] {
+        let incident: i64 = sqlx::query_scalar("select incident_id from incident_alert where alert_id = $1")
+            .bind(alert)
+            .fetch_one(&db.pool)
+            .await
+            .expect("linked");
+        let version = incident_detail(&backend, &analyst, incident).await.expect("detail").version;
+        let close = IncidentEdit::Status { to: IncidentStatus::Closed, classification: Some(classification) };
+        edit_incident(&backend, &analyst, incident, version, close, None).await.expect("closed");
+    }
+
+    let admin = crate::incidents::user(&backend, "ada", Role::Admin).await;
+    let actor = Actor::User(&admin);
+    let proposed = ScoreWeights { internal: 1.0, ..ScoreWeights::default() };
+    let result = riposte_backend::scoring::backtest_weights(&backend, actor, &proposed, 30).await.expect("back-test");
+    assert_eq!((result.samples, result.true_positives), (2, 1));
+    assert!(result.proposed.mean_true > result.current.mean_true, "{result:?}");
+    assert_eq!(result.proposed.mean_other, result.current.mean_other);
+
+    let refused = riposte_backend::scoring::backtest_weights(&backend, Actor::User(&analyst), &proposed, 30).await;
+    assert!(matches!(refused, Err(riposte_backend::BackendError::Forbidden(_))));
+    let bad = ScoreWeights { no_intel: 2.0, ..ScoreWeights::default() };
+    let err = riposte_backend::scoring::set_weights(&backend, actor, bad).await.expect_err("out of range");
+    assert!(err.to_string().contains("no intelligence match must be a number from 0 to 1"), "{err}");
+    riposte_backend::scoring::set_weights(&backend, actor, proposed.clone()).await.expect("saved");
+    assert_eq!(riposte_backend::scoring::weights(&backend, actor).await.expect("weights"), proposed);
+    assert_eq!(count(&db, "audit_record where action = 'set_score_weights'").await, 1);
+}

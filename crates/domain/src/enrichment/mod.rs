@@ -2,11 +2,13 @@
 //! context packet an alert carries, and the explainable triage score computed from it.
 
 pub mod asset;
+pub mod backtest;
 pub mod indicator;
 pub mod packet;
 pub mod score;
 
 pub use asset::{Asset, AssetError, MAX_CRITICALITY};
+pub use backtest::{BacktestResult, BacktestSample, Mover, Ranking, backtest};
 pub use indicator::{Indicator, IndicatorError, IndicatorKind, domain_candidates};
 pub use packet::{AssetMatch, ContextPacket, EnricherOutcome, EnricherRun, IntelMatch};
 pub use score::{Factor, ScoreBreakdown, ScoreInput, ScoreWeights, WeightsError, score};
