@@ -60,18 +60,21 @@ enum Records {
 
 impl Records {
     fn read(kind: ContextKind, format: &str, source: &str, file: &[u8]) -> Result<Records, BackendError> {
+        // One row per asset and per indicator: a later entry for the same one wins.
+        let assets = |mut parsed: Parsed<Asset>| {
+            parsed.keep_last_by(store::natural_key);
+            Records::Assets(parsed)
+        };
+        let indicators = |mut parsed: Parsed<Indicator>| {
+            parsed.keep_last_by(|i| (i.kind, i.value.clone(), i.source.clone()));
+            Records::Indicators(parsed)
+        };
         let parsed = match (kind, format) {
-            (ContextKind::Assets, "csv") => riposte_import::assets::from_csv(file).map(Records::Assets),
-            (ContextKind::Assets, "json") => riposte_import::assets::from_json(file).map(Records::Assets),
-            (ContextKind::Indicators, "csv") => {
-                riposte_import::indicators::from_csv(file, source).map(Records::Indicators)
-            }
-            (ContextKind::Indicators, "stix") => {
-                riposte_import::stix::from_bundle(file, source).map(Records::Indicators)
-            }
-            (ContextKind::Indicators, "misp") => {
-                riposte_import::misp::from_event(file, source).map(Records::Indicators)
-            }
+            (ContextKind::Assets, "csv") => riposte_import::assets::from_csv(file).map(assets),
+            (ContextKind::Assets, "json") => riposte_import::assets::from_json(file).map(assets),
+            (ContextKind::Indicators, "csv") => riposte_import::indicators::from_csv(file, source).map(indicators),
+            (ContextKind::Indicators, "stix") => riposte_import::stix::from_bundle(file, source).map(indicators),
+            (ContextKind::Indicators, "misp") => riposte_import::misp::from_event(file, source).map(indicators),
             _ => return Err(bad_format(kind, format)),
         };
         parsed.map_err(file_error)

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod copy;
+pub mod enrichment;
 pub mod load;
 pub mod scratch;
 pub mod server;

@@ -105,7 +105,12 @@ impl Server {
 
     /// Creates an ingest token with the server's own command line; returns the secret.
     pub async fn create_token(&self, source: &str) -> anyhow::Result<String> {
-        let text = self.command(&["token", "create", "bench", "--source", source, "--scope", "ingest"]).await?;
+        self.create_token_with(source, "ingest").await
+    }
+
+    /// Creates a token with one scope (ingest, read, triage, context); returns the secret.
+    pub async fn create_token_with(&self, source: &str, scope: &str) -> anyhow::Result<String> {
+        let text = self.command(&["token", "create", "bench", "--source", source, "--scope", scope]).await?;
         text.lines()
             .find_map(|line| line.strip_prefix("token: "))
             .map(str::to_owned)

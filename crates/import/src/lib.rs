@@ -25,6 +25,8 @@ pub struct RowError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed<T> {
     pub records: Vec<T>,
+    /// The row each record came from.
+    pub rows: Vec<usize>,
     pub errors: Vec<RowError>,
     /// Records deliberately passed over (revoked STIX objects, MISP attributes not meant
     /// for detection), with the reason, so a count never silently shrinks.
@@ -33,16 +35,46 @@ pub struct Parsed<T> {
 
 impl<T> Default for Parsed<T> {
     fn default() -> Self {
-        Parsed { records: Vec::new(), errors: Vec::new(), skipped: Vec::new() }
+        Parsed { records: Vec::new(), rows: Vec::new(), errors: Vec::new(), skipped: Vec::new() }
     }
 }
 
 impl<T> Parsed<T> {
     fn push(&mut self, row: usize, result: Result<T, String>) {
         match result {
-            Ok(record) => self.records.push(record),
+            Ok(record) => {
+                self.records.push(record);
+                self.rows.push(row);
+            }
             Err(message) => self.errors.push(RowError { row, message }),
         }
+    }
+}
+
+impl<T> Parsed<T> {
+    /// Keeps only the last record of each `key`: a file that lists one thing twice means its
+    /// later entry. Each earlier one is reported as passed over, naming the row that won.
+    pub fn keep_last_by<K: std::hash::Hash + Eq>(&mut self, key: impl Fn(&T) -> K) {
+        let mut last = std::collections::HashMap::new();
+        for (index, record) in self.records.iter().enumerate() {
+            last.insert(key(record), index);
+        }
+        if last.len() == self.records.len() {
+            return;
+        }
+        let records = std::mem::take(&mut self.records);
+        let rows = std::mem::take(&mut self.rows);
+        for (index, (record, row)) in records.into_iter().zip(rows.iter().copied()).enumerate() {
+            let winner = last[&key(&record)];
+            if winner == index {
+                self.records.push(record);
+                self.rows.push(row);
+            } else {
+                let message = format!("the same entry again at row {}; that one is kept", rows[winner]);
+                self.skipped.push(RowError { row, message });
+            }
+        }
+        self.skipped.sort_by_key(|s| s.row);
     }
 }
 

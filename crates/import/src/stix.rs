@@ -68,7 +68,10 @@ pub fn from_bundle(bytes: &[u8], feed: &str) -> Result<Parsed<Indicator>, Import
             continue;
         }
         match indicators_of(object, feed, &markings, &identities) {
-            Ok(found) => parsed.records.extend(found),
+            Ok(found) => {
+                parsed.rows.extend(std::iter::repeat_n(row, found.len()));
+                parsed.records.extend(found);
+            }
             Err(message) => parsed.errors.push(RowError { row, message: format!("{id}: {message}") }),
         }
     }

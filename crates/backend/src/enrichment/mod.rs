@@ -17,8 +17,15 @@ use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit};
 use crate::store::pipeline::Pending;
 use isolated::Isolated;
 
-/// Time each enricher has for one pipeline batch.
+/// Time each enricher has for one pipeline batch: a base, and more for each value it looks
+/// up, so that a large batch under a backlog is not skipped for its size alone while one
+/// slow lookup still cannot hold the pipeline for long.
 pub const ENRICHER_BUDGET: Duration = Duration::from_secs(2);
+pub const ENRICHER_BUDGET_PER_VALUE: Duration = Duration::from_micros(200);
+
+fn budget(values: usize) -> Duration {
+    ENRICHER_BUDGET + ENRICHER_BUDGET_PER_VALUE * u32::try_from(values).unwrap_or(u32::MAX)
+}
 
 /// Enriches and scores `alerts`; returns each one's score.
 pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<HashMap<i64, u8>, BackendError> {
@@ -28,11 +35,11 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Hash
     let weights = store::load_weights(&mut *conn).await?;
     let probes = Probes::of(alerts);
 
-    let mut assets = Isolated::begin(&mut *conn, ENRICHER_BUDGET).await?;
+    let mut assets = Isolated::begin(&mut *conn, budget(probes.addresses.len() + probes.hosts.len())).await?;
     let found = store::match_assets(assets.conn(), &probes.addresses, &probes.hosts).await;
     let (asset_hits, assets_run) = assets.finish("assets", found, Vec::len).await?;
 
-    let mut intel = Isolated::begin(&mut *conn, ENRICHER_BUDGET).await?;
+    let mut intel = Isolated::begin(&mut *conn, budget(probes.intel.len() + probes.addresses.len())).await?;
     let (kinds, values): (Vec<&str>, Vec<&str>) = probes.intel.iter().copied().unzip();
     let found = store::match_indicators(intel.conn(), &kinds, &values, &probes.addresses).await;
     let (intel_hits, intel_run) = intel.finish("intel", found, Vec::len).await?;

@@ -36,12 +36,17 @@ pub async fn match_assets(
     hosts: &[&str],
 ) -> Result<Vec<AssetHit>, BackendError> {
     Ok(sqlx::query_as(
-        "select x.probe, a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
-         from unnest($1::text[]) x(probe) join asset_address n on n.net >>= x.probe::inet join asset a using (asset_id) \
+        // LATERAL: one index probe per value, whatever the planner guesses about the arrays.
+        "select x.probe, a.* from unnest($1::text[]) x(probe) cross join lateral ( \
+             select a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
+             from asset_address n join asset a using (asset_id) where n.net >>= x.probe::inet) a \
          union all \
-         select x.probe, a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
-         from unnest($2::text[]) x(probe) join asset a \
-             on a.name <> '' and (a.name = x.probe or split_part(a.name, '.', 1) = x.probe)",
+         select x.probe, a.* from unnest($2::text[]) x(probe) cross join lateral ( \
+             select a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
+             from asset a where a.name = x.probe \
+             union \
+             select a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
+             from asset a where a.name <> '' and split_part(a.name, '.', 1) = x.probe) a",
     )
     .bind(addresses)
     .bind(hosts)
@@ -81,15 +86,18 @@ pub async fn match_indicators(
     addresses: &[&str],
 ) -> Result<Vec<IndicatorHit>, BackendError> {
     Ok(sqlx::query_as(
-        "select x.kind probe_kind, x.value probe, i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
-                (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms \
-         from unnest($1::text[], $2::text[]) x(kind, value) join indicator i on i.kind = x.kind and i.value = x.value \
-         where i.expires_at is null or i.expires_at > now() \
+        "select x.kind probe_kind, x.value probe, i.* from unnest($1::text[], $2::text[]) x(kind, value) \
+         cross join lateral ( \
+             select i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
+                    (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms \
+             from indicator i where i.kind = x.kind and i.value = x.value \
+               and (i.expires_at is null or i.expires_at > now())) i \
          union all \
-         select 'ip', x.value, i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
-                (extract(epoch from i.expires_at) * 1000)::int8 \
-         from unnest($3::text[]) x(value) join indicator i on i.net >>= x.value::inet \
-         where i.net is not null and (i.expires_at is null or i.expires_at > now())",
+         select 'ip', x.value, i.* from unnest($3::text[]) x(value) cross join lateral ( \
+             select i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
+                    (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms \
+             from indicator i where i.net is not null and i.net >>= x.value::inet \
+               and (i.expires_at is null or i.expires_at > now())) i",
     )
     .bind(kinds)
     .bind(values)

@@ -222,3 +222,22 @@ async fn proposed_weights_are_back_tested_on_closed_incidents_then_saved() {
     assert_eq!(riposte_backend::scoring::weights(&backend, actor).await.expect("weights"), proposed);
     assert_eq!(count(&db, "audit_record where action = 'set_score_weights'").await, 1);
 }
+
+#[tokio::test]
+async fn a_file_listing_one_asset_twice_keeps_the_later_row_and_says_so() {
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    let file = "name,addresses,criticality\ndc01,10.0.0.10,3\nweb01,10.0.0.20,2\nDC01.,10.0.0.11,5\n";
+    let report = import_now(&backend, Actor::CommandLine, assets(file.as_bytes())).await.expect("read");
+    assert_eq!((report.imported, report.errors.len()), (2, 0));
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(
+        (report.skipped[0].row, report.skipped[0].message.as_str()),
+        (1, "the same entry again at row 3; that one is kept")
+    );
+    let criticality: i16 = sqlx::query_scalar("select criticality from asset where name = 'dc01'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("dc01");
+    assert_eq!(criticality, 5);
+}
