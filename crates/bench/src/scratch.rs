@@ -33,3 +33,21 @@ pub fn finish(data_dir: &Path, keep: bool) {
         let _ = std::fs::remove_dir_all(data_dir);
     }
 }
+
+/// Runs a benchmark against `server` (or the binary beside it) in a fresh `data_dir`, which
+/// is removed afterwards unless `keep`: every benchmark's `main`.
+pub async fn run_with<F>(
+    server: Option<PathBuf>,
+    data_dir: &Path,
+    keep: bool,
+    run: impl FnOnce(PathBuf, PathBuf) -> F,
+) -> anyhow::Result<()>
+where
+    F: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let binary = server_binary(server)?;
+    let data_dir = prepare(data_dir)?;
+    let result = run(binary, data_dir.clone()).await;
+    finish(&data_dir, keep);
+    result
+}

@@ -41,11 +41,10 @@ struct Options {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
-    let binary = scratch::server_binary(options.server.clone())?;
-    let data_dir = scratch::prepare(&options.data_dir)?;
-    let result = run(&options, &binary, &data_dir).await;
-    scratch::finish(&data_dir, options.keep_data);
-    result
+    scratch::run_with(options.server.clone(), &options.data_dir, options.keep_data, async |binary, data_dir| {
+        run(&options, &binary, &data_dir).await
+    })
+    .await
 }
 
 async fn run(options: &Options, binary: &std::path::Path, data_dir: &std::path::Path) -> anyhow::Result<()> {
