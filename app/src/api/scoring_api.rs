@@ -22,19 +22,6 @@ pub struct WeightForm {
 }
 
 impl WeightForm {
-    pub const FIELDS: [&'static str; 10] = [
-        "sev_info",
-        "sev_low",
-        "sev_medium",
-        "sev_high",
-        "sev_critical",
-        "unknown_criticality",
-        "internal",
-        "unknown_exposure",
-        "no_intel",
-        "default_precision",
-    ];
-
     pub fn from_weights(w: &ScoreWeights) -> WeightForm {
         let [sev_info, sev_low, sev_medium, sev_high, sev_critical] = w.severity;
         WeightForm {
@@ -62,20 +49,20 @@ impl WeightForm {
         }
     }
 
-    /// The value of a field by its name, as the form shows it.
-    pub fn get(&self, field: &str) -> String {
-        match field {
-            "sev_info" => self.sev_info.to_string(),
-            "sev_low" => self.sev_low.to_string(),
-            "sev_medium" => self.sev_medium.to_string(),
-            "sev_high" => self.sev_high.to_string(),
-            "sev_critical" => self.sev_critical.to_string(),
-            "unknown_criticality" => self.unknown_criticality.to_string(),
-            "internal" => self.internal.to_string(),
-            "unknown_exposure" => self.unknown_exposure.to_string(),
-            "no_intel" => self.no_intel.to_string(),
-            _ => self.default_precision.to_string(),
-        }
+    /// Each field's form name and value, in the form's order.
+    pub fn fields(&self) -> [(&'static str, String); 10] {
+        [
+            ("sev_info", self.sev_info.to_string()),
+            ("sev_low", self.sev_low.to_string()),
+            ("sev_medium", self.sev_medium.to_string()),
+            ("sev_high", self.sev_high.to_string()),
+            ("sev_critical", self.sev_critical.to_string()),
+            ("unknown_criticality", self.unknown_criticality.to_string()),
+            ("internal", self.internal.to_string()),
+            ("unknown_exposure", self.unknown_exposure.to_string()),
+            ("no_intel", self.no_intel.to_string()),
+            ("default_precision", self.default_precision.to_string()),
+        ]
     }
 
     /// Reads the fields from a query string's values; None unless every one is a number.

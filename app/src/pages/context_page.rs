@@ -36,37 +36,55 @@ fn Overview(o: ContextOverview) -> impl IntoView {
             {o.assets} " assets · " {o.indicators} " indicators (" {o.live_indicators} " live)"
         </p>
         <div class="columns">
-            <form method="post" action="/api/v1/context/imports" enctype="multipart/form-data" class="card" aria-label="Import assets">
-                <h2>"Import assets"</h2>
-                <input type="hidden" name="kind" value="assets"/>
-                <label>"Format "
-                    <select name="format">
-                        <option value="csv">"CSV"</option>
-                        <option value="json">"JSON"</option>
-                    </select>
-                </label>
-                <label>"File "<input type="file" name="file" required/></label>
-                <p class="hint">"Columns: name, addresses, owner, service, criticality (1–5), segment, internet_facing, tags, connectors."</p>
-                <button type="submit">"Import assets"</button>
-            </form>
-            <form method="post" action="/api/v1/context/imports" enctype="multipart/form-data" class="card" aria-label="Import a watchlist">
-                <h2>"Import a watchlist"</h2>
-                <input type="hidden" name="kind" value="indicators"/>
-                <label>"Format "
-                    <select name="format">
-                        <option value="csv">"CSV"</option>
-                        <option value="stix">"STIX 2.1 bundle"</option>
-                        <option value="misp">"MISP feed event"</option>
-                    </select>
-                </label>
-                <label>"List or feed name "<input type="text" name="source" required maxlength="200"/></label>
-                <label>"File "<input type="file" name="file" required/></label>
-                <p class="hint">"CSV columns: type, value, and optionally source, confidence, tlp, expires, description."</p>
-                <button type="submit">"Import watchlist"</button>
-            </form>
+            <ImportForm
+                title="Import assets"
+                kind="assets"
+                formats=&[("csv", "CSV"), ("json", "JSON")]
+                named=false
+                hint="Columns: name, addresses, owner, service, criticality (1–5), segment, internet_facing, tags, connectors."
+                button="Import assets"
+            />
+            <ImportForm
+                title="Import a watchlist"
+                kind="indicators"
+                formats=&[("csv", "CSV"), ("stix", "STIX 2.1 bundle"), ("misp", "MISP feed event")]
+                named=true
+                hint="CSV columns: type, value, and optionally source, confidence, tlp, expires, description."
+                button="Import watchlist"
+            />
         </div>
         <h2>"Recent imports"</h2>
         <ImportTable imports=o.imports/>
+    }
+}
+
+/// One upload form: a plain multipart POST to the import API, which sends the browser on to
+/// the job's page. `named` asks for the list or feed name (watchlists).
+#[component]
+fn ImportForm(
+    title: &'static str,
+    kind: &'static str,
+    formats: &'static [(&'static str, &'static str)],
+    named: bool,
+    hint: &'static str,
+    button: &'static str,
+) -> impl IntoView {
+    view! {
+        <form method="post" action="/api/v1/context/imports" enctype="multipart/form-data" class="card" aria-label=title>
+            <h2>{title}</h2>
+            <input type="hidden" name="kind" value=kind/>
+            <label>"Format "
+                <select name="format">
+                    {formats.iter().map(|(value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
+                </select>
+            </label>
+            {named.then(|| view! {
+                <label>"List or feed name "<input type="text" name="source" required maxlength="200"/></label>
+            })}
+            <label>"File "<input type="file" name="file" required/></label>
+            <p class="hint">{hint}</p>
+            <button type="submit">{button}</button>
+        </form>
     }
 }
 

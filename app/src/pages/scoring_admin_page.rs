@@ -63,8 +63,8 @@ pub fn ScoringAdminPage() -> impl IntoView {
                     Ok(Some((weights, result))) => view! {
                         <Backtest result days=days()/>
                         <ActionForm action=save attr:aria-label="Save weights">
-                            {WeightForm::FIELDS.map(|field| view! {
-                                <input type="hidden" name=format!("weights[{field}]") value=weights.get(field)/>
+                            {weights.fields().map(|(field, value)| view! {
+                                <input type="hidden" name=format!("weights[{field}]") value=value/>
                             }).collect_view()}
                             <button type="submit">"Save these weights"</button>
                         </ActionForm>
@@ -81,12 +81,12 @@ pub fn ScoringAdminPage() -> impl IntoView {
 fn WeightsForm(shown: WeightForm, days: i32) -> impl IntoView {
     view! {
         <form method="get" action="/admin/scoring" class="card" aria-label="Weights">
-            {WeightForm::FIELDS.into_iter().zip(LABELS).map(|(field, label)| {
+            {shown.fields().into_iter().zip(LABELS).map(|((field, value), label)| {
                 let step = if field == "unknown_criticality" { "1" } else { "0.01" };
                 let max = if field == "unknown_criticality" { "5" } else { "1" };
                 view! {
                     <label>{label} " "
-                        <input type="number" name=field value=shown.get(field) step=step min="0" max=max required/>
+                        <input type="number" name=field value=value step=step min="0" max=max required/>
                     </label>
                 }
             }).collect_view()}

@@ -34,12 +34,23 @@ impl Actor<'_> {
         }
     }
 
-    pub(crate) fn entry<'b>(&'b self, action: &'b str, subject: &'b str, detail: serde_json::Value) -> AuditEntry<'b> {
-        let actor_user_id = match self {
+    /// The acting user's id; none at the command line.
+    pub(crate) fn user_id(&self) -> Option<i64> {
+        match self {
             Actor::User(user) => Some(user.id),
             Actor::CommandLine => None,
-        };
-        AuditEntry { actor_user_id, actor: self.label(), action, subject: Some(subject), detail, client_addr: None }
+        }
+    }
+
+    pub(crate) fn entry<'b>(&'b self, action: &'b str, subject: &'b str, detail: serde_json::Value) -> AuditEntry<'b> {
+        AuditEntry {
+            actor_user_id: self.user_id(),
+            actor: self.label(),
+            action,
+            subject: Some(subject),
+            detail,
+            client_addr: None,
+        }
     }
 }
 

@@ -80,25 +80,33 @@ impl Records {
         parsed.map_err(file_error)
     }
 
+    fn len(&self) -> usize {
+        match self {
+            Records::Assets(p) => p.records.len(),
+            Records::Indicators(p) => p.records.len(),
+        }
+    }
+
     fn report(&self) -> ImportReport {
         let problems =
             |rows: &[RowError]| rows.iter().map(|e| RowProblem { row: e.row, message: e.message.clone() }).collect();
-        let (valid, errors, skipped) = match self {
-            Records::Assets(p) => (p.records.len(), &p.errors, &p.skipped),
-            Records::Indicators(p) => (p.records.len(), &p.errors, &p.skipped),
+        let (errors, skipped) = match self {
+            Records::Assets(p) => (&p.errors, &p.skipped),
+            Records::Indicators(p) => (&p.errors, &p.skipped),
         };
-        ImportReport { imported: 0, valid, errors: problems(errors), skipped: problems(skipped) }
+        ImportReport { imported: 0, valid: self.len(), errors: problems(errors), skipped: problems(skipped) }
     }
 
-    /// Stores every record in the caller's transaction; with a job, records its progress
-    /// (outside the transaction, so others see it) after each slice.
+    /// Stores every record in the caller's transaction and audits the import as `who`; with a
+    /// job, records its progress (outside the transaction, so others see it) after each slice.
     async fn store(
         &self,
         conn: &mut PgConnection,
-        actor: &str,
+        who: &Who<'_>,
+        detail: serde_json::Value,
         job: Option<(&PgPool, i64)>,
     ) -> Result<usize, BackendError> {
-        let total = self.report().valid;
+        let total = self.len();
         let progress = async |done: usize| match job {
             Some((pool, id)) => store::set_progress(pool, id, total, done).await,
             None => Ok(()),
@@ -107,7 +115,7 @@ impl Records {
         match self {
             Records::Assets(parsed) => {
                 for slice in parsed.records.chunks(PROGRESS_EVERY) {
-                    store::upsert_assets(&mut *conn, slice, actor).await?;
+                    store::upsert_assets(&mut *conn, slice, who.name).await?;
                     done += slice.len();
                     progress(done).await?;
                 }
@@ -120,8 +128,30 @@ impl Records {
                 }
             }
         }
+        let (action, kind) = match self {
+            Records::Assets(_) => ("import_assets", "assets"),
+            Records::Indicators(_) => ("import_indicators", "indicators"),
+        };
+        let mut detail = detail;
+        detail["records"] = json!(done);
+        let entry = AuditEntry {
+            actor_user_id: who.user_id,
+            actor: who.name,
+            action,
+            subject: Some(if who.source.is_empty() { kind } else { who.source }),
+            detail,
+            client_addr: None,
+        };
+        audit::append(&mut *conn, entry).await?;
         Ok(done)
     }
+}
+
+/// Who imports, and the list or feed named (the audit entry's subject when given).
+struct Who<'a> {
+    name: &'a str,
+    user_id: Option<i64>,
+    source: &'a str,
 }
 
 /// One file to import, as sent.
@@ -228,17 +258,9 @@ async fn run_locked(backend: &Backend, conn: &mut PgConnection, id: i64) -> Resu
     let total = report.valid;
     store::set_progress(&backend.pool, id, total, 0).await?;
     let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
-    report.imported = records.store(&mut tx, &job.requested_by, Some((&backend.pool, id))).await?;
-    let subject = if job.source.is_empty() { job.kind.clone() } else { job.source.clone() };
-    let entry = AuditEntry {
-        actor_user_id: job.requested_by_user_id,
-        actor: &job.requested_by,
-        action: if kind == ContextKind::Assets { "import_assets" } else { "import_indicators" },
-        subject: Some(&subject),
-        detail: json!({ "import_id": id, "format": job.format, "records": report.imported, "skipped": report.skipped.len() }),
-        client_addr: None,
-    };
-    audit::append(&mut tx, entry).await?;
+    let who = Who { name: &job.requested_by, user_id: job.requested_by_user_id, source: &job.source };
+    let detail = json!({ "import_id": id, "format": job.format, "skipped": report.skipped.len() });
+    report.imported = records.store(&mut tx, &who, detail, Some((&backend.pool, id))).await?;
     store::finish_import(&mut *tx, id, "imported", &report).await?;
     tx.commit().await?;
     Ok(())
@@ -257,11 +279,9 @@ pub async fn import_now(
     let mut report = records.report();
     if report.errors.is_empty() && report.valid > 0 {
         let mut tx = backend.pool.begin().await?;
-        report.imported = records.store(&mut tx, actor.label(), None).await?;
-        let action = if request.kind == ContextKind::Assets { "import_assets" } else { "import_indicators" };
-        let detail = json!({ "format": format, "records": report.imported, "skipped": report.skipped.len() });
-        let subject = if source.is_empty() { request.kind.as_str() } else { source.as_str() };
-        audit::append(&mut tx, actor.entry(action, subject, detail)).await?;
+        let who = Who { name: actor.label(), user_id: actor.user_id(), source: &source };
+        let detail = json!({ "format": format, "skipped": report.skipped.len() });
+        report.imported = records.store(&mut tx, &who, detail, None).await?;
         tx.commit().await?;
     }
     Ok(report)

@@ -1,6 +1,7 @@
 //! Deterministic, realistic alerts: many signatures, addresses and ports, the shape an IDS
 //! or EDR sends through the native API. The same records feed both the HTTP run and COPY.
 
+use crate::rng::Xorshift;
 use riposte_domain::alert::NewAlert;
 
 const SIGNATURES: &[(&str, &str, &str)] = &[
@@ -18,23 +19,18 @@ const SIGNATURES: &[(&str, &str, &str)] = &[
 
 /// A small, fast generator (xorshift): the same seed gives the same alerts every run.
 pub struct Generator {
-    state: u64,
+    rng: Xorshift,
     serial: u64,
     run: String,
 }
 
 impl Generator {
     pub fn new(seed: u64, run: &str) -> Self {
-        Self { state: seed | 1, serial: 0, run: run.to_owned() }
+        Self { rng: Xorshift::new(seed), serial: 0, run: run.to_owned() }
     }
 
     fn next(&mut self) -> u64 {
-        let mut x = self.state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.state = x;
-        x
+        self.rng.next_u64()
     }
 
     /// One alert as native-API JSON.

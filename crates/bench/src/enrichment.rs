@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use crate::rng::Xorshift;
+
 /// `count` assets: hosts `srvN.corp.example` at 10.(N/65536).(N/256).(N%256), every
 /// hundredth a /24 range instead, criticality 1 to 5, every tenth internet-facing.
 pub fn inventory_csv(count: usize) -> String {
@@ -60,21 +62,19 @@ fn bad_ip(n: usize) -> String {
 /// for one alert in five, the destination is an inventoried server for one in two, one in ten
 /// names a listed domain, one in twenty a listed hash.
 pub fn alert_bodies(total: usize, batch: usize, assets: usize, indicators: usize, run: &str) -> Vec<String> {
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = Xorshift::new(0x2545_f491_4f6c_dd1d);
     let mut bodies = Vec::new();
     let mut alerts = Vec::with_capacity(batch);
     for n in 0..total {
-        let r = next();
+        let r = rng.next_u64();
         let listed = (r as usize >> 8) % indicators.max(1) / 4 * 4;
-        let src = if r % 5 == 0 { bad_ip(listed) } else { format!("198.18.{}.{}", (r >> 16) & 0xff, (r >> 24) & 0xff) };
+        let src = if r.is_multiple_of(5) {
+            bad_ip(listed)
+        } else {
+            format!("198.18.{}.{}", (r >> 16) & 0xff, (r >> 24) & 0xff)
+        };
         let server = (r as usize >> 32) % assets.max(1);
-        let dst = if r % 2 == 0 {
+        let dst = if r.is_multiple_of(2) {
             format!("10.{}.{}.{}", (server >> 16) & 0xff, (server >> 8) & 0xff, server & 0xff)
         } else {
             format!("192.168.{}.{}", (r >> 40) & 0xff, (r >> 48) & 0xff)

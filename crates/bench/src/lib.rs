@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod copy;
 pub mod enrichment;
 pub mod load;
+pub mod rng;
 pub mod scratch;
 pub mod server;
 pub mod stats;

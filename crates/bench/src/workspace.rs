@@ -3,6 +3,7 @@
 //! into a single incident of ten thousand alerts; and timed page, search and API requests
 //! made as a signed-in analyst's browser makes them.
 
+use crate::rng::Xorshift;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ const TECHNIQUES: [&str; 6] = ["T1071.001", "T1046", "T1021.002", "T1003.001", "
 
 /// Deterministic alerts (xorshift): `total` in all, of which `big` share one flow.
 pub struct WorkspaceGenerator {
-    state: u64,
+    rng: Xorshift,
     serial: u64,
     total: u64,
     big_every: u64,
@@ -25,16 +26,11 @@ pub struct WorkspaceGenerator {
 impl WorkspaceGenerator {
     pub fn new(total: usize, big: usize) -> Self {
         let big_every = (total / big.max(1)).max(1) as u64;
-        Self { state: 0x9e37_79b9_7f4a_7c15, serial: 0, total: total as u64, big_every }
+        Self { rng: Xorshift::new(0x9e37_79b9_7f4a_7c15), serial: 0, total: total as u64, big_every }
     }
 
     fn next(&mut self) -> u64 {
-        let mut x = self.state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.state = x;
-        x
+        self.rng.next_u64()
     }
 
     fn alert(&mut self) -> String {

@@ -8,7 +8,7 @@ pub mod isolated;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use riposte_domain::alert::{EntityKind, Severity};
+use riposte_domain::alert::{Entity, EntityKind, Severity};
 use riposte_domain::enrichment::{AssetMatch, ContextPacket, IntelMatch, ScoreInput, domain_candidates, score};
 use sqlx::PgConnection;
 
@@ -100,24 +100,25 @@ impl<'a> Probes<'a> {
         let mut hosts = BTreeSet::new();
         let mut intel = BTreeSet::new();
         for entity in alerts.iter().flat_map(|a| a.entities.0.iter()) {
-            let value = entity.value.as_str();
             match entity.kind {
-                EntityKind::Ip => {
-                    addresses.insert(value);
-                    intel.insert(("ip", value));
-                }
-                EntityKind::Host => {
-                    hosts.insert(value);
-                    intel.extend(domain_candidates(value).map(|d| ("domain", d)));
-                }
-                EntityKind::Domain => intel.extend(domain_candidates(value).map(|d| ("domain", d))),
-                EntityKind::Url | EntityKind::Hash | EntityKind::Email => {
-                    intel.insert((entity.kind.as_str(), value));
-                }
-                _ => {}
-            }
+                EntityKind::Ip => addresses.insert(entity.value.as_str()),
+                EntityKind::Host => hosts.insert(entity.value.as_str()),
+                _ => false,
+            };
+            intel.extend(intel_keys(entity));
         }
         Probes { addresses: addresses.into_iter().collect(), hosts: hosts.into_iter().collect(), intel }
+    }
+}
+
+/// The (indicator kind, value) pairs an entity is looked up under: addresses as they are,
+/// host and domain names with each parent domain, URLs, hashes and e-mail addresses as they are.
+fn intel_keys(entity: &Entity) -> Vec<(&'static str, &str)> {
+    let value = entity.value.as_str();
+    match entity.kind {
+        EntityKind::Ip | EntityKind::Url | EntityKind::Hash | EntityKind::Email => vec![(entity.kind.as_str(), value)],
+        EntityKind::Host | EntityKind::Domain => domain_candidates(value).map(|d| ("domain", d)).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -147,13 +148,7 @@ fn packet_for(
                 });
             }
         }
-        let keys: Vec<(&str, &str)> = match entity.kind {
-            EntityKind::Ip => vec![("ip", value)],
-            EntityKind::Host | EntityKind::Domain => domain_candidates(value).map(|d| ("domain", d)).collect(),
-            EntityKind::Url | EntityKind::Hash | EntityKind::Email => vec![(entity.kind.as_str(), value)],
-            _ => Vec::new(),
-        };
-        for hit in keys.iter().filter_map(|k| intel.get(k)).flatten() {
+        for hit in intel_keys(entity).iter().filter_map(|k| intel.get(k)).flatten() {
             let Some(kind) = hit.kind() else { continue };
             packet.intel.push(IntelMatch {
                 entity: entity.clone(),
