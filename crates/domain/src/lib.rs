@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod correlation;
 pub mod enrichment;
+pub mod escalation;
 pub mod incident;
 pub mod ingest_admin;
 pub mod navigation;
