@@ -11,9 +11,11 @@ pub mod db;
 pub mod demo;
 pub mod enrichment;
 pub mod error;
+pub mod escalation;
 pub mod incidents;
 pub mod ingest;
 pub mod live;
+pub mod notify;
 pub mod passwords;
 pub mod pipeline;
 pub mod scoring;
@@ -40,6 +42,7 @@ pub struct Backend {
     pub token_cache: std::sync::Arc<token_cache::TokenCache>,
     pub pipeline: std::sync::Arc<pipeline::Pipeline>,
     pub storm_policies: std::sync::Arc<storm_cache::StormPolicyCache>,
+    pub notifier: std::sync::Arc<notify::Notifier>,
 }
 
 impl Backend {
@@ -56,6 +59,8 @@ impl Backend {
         ingest: IngestSettings,
     ) -> Result<Self, BackendError> {
         let auth = auth::AuthContext::new(settings).await?;
+        escalation::rules::ensure_defaults(&pool).await?;
+        let notifier = std::sync::Arc::new(notify::Notifier::start(pool.clone()));
         let pipeline = pipeline::Pipeline::start(pool.clone());
         let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
         let ingest = ingest::IngestQueue::start(pool.clone(), ingest, pipeline.waker(), storm_policies.clone());
@@ -66,6 +71,7 @@ impl Backend {
             token_cache: std::sync::Arc::default(),
             pipeline: std::sync::Arc::new(pipeline),
             storm_policies,
+            notifier,
         })
     }
 }

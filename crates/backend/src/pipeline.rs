@@ -12,6 +12,7 @@ use tokio::sync::{Notify, oneshot};
 use crate::BackendError;
 use crate::correlation;
 use crate::enrichment;
+use crate::escalation;
 use crate::ingest::ALERTS_CHANNEL;
 use crate::live;
 use crate::store::pipeline::{self, Pending};
@@ -57,14 +58,16 @@ impl Pipeline {
 pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError> {
     let mut tx = pool.begin().await?;
     let claimed = pipeline::claim(&mut tx, limit).await?;
-    if claimed.ids.is_empty() {
+    let context = pipeline::claim_context(&mut tx, limit).await?;
+    if claimed.ids.is_empty() && context.is_empty() {
         return Ok(0);
     }
     let rolled = storms::roll_up(&mut tx, &claimed.alerts).await?;
     // Storm members add to their head's counts; the head stands for them in later stages.
     let singles: Vec<&Pending> = claimed.alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
-    let scores = enrichment::enrich(&mut tx, &singles).await?;
-    let incidents = correlation::correlate(&mut tx, &singles, &rolled, &scores).await?;
+    let enriched = enrichment::enrich(&mut tx, &singles).await?;
+    let mut incidents = correlation::correlate(&mut tx, &singles, &rolled, &enriched.scores).await?;
+    incidents.extend(escalation::escalate(&mut tx, &claimed.alerts, &context, &enriched).await?);
     let ids = claimed.ids;
     pipeline::finish(&mut tx, &ids).await?;
     // Delivered at commit, to every server process listening: open queues refresh.
@@ -75,7 +78,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError>
         .await?;
     live::incidents_changed(&mut tx, &incidents).await?;
     tx.commit().await?;
-    Ok(ids.len())
+    Ok(ids.len() + context.len())
 }
 
 /// Runs batches until nothing waits; returns how many alerts passed. Tests and benchmarks
@@ -93,15 +96,21 @@ pub async fn run_until_idle(pool: &PgPool) -> Result<usize, BackendError> {
 /// Runs batches while they come back full; a partial batch means the backlog is done, and
 /// the worker waits to gather the next one rather than chase alerts one by one.
 async fn run_while_full(pool: &PgPool) -> Result<(), BackendError> {
-    while run_batch(pool, BATCH).await? as i64 == BATCH {}
+    while run_batch(pool, BATCH).await? as i64 >= BATCH {}
     Ok(())
 }
 
-/// Forgets idle storm keys, under the pipeline lock: only the pipeline writes storm state.
+/// Forgets idle storm keys and sequence progress whose window has passed, under the
+/// pipeline lock: only the pipeline writes them.
 async fn prune(pool: &PgPool) -> Result<u64, BackendError> {
     let mut tx = pool.begin().await?;
     pipeline::lock(&mut tx).await?;
-    let pruned = storms::prune_idle_states(&mut *tx).await?;
+    let mut pruned = storms::prune_idle_states(&mut *tx).await?;
+    let rules: Vec<String> = match escalation::rules::in_force(&mut tx).await? {
+        Some(set) => set.rules.into_iter().map(|r| r.name).collect(),
+        None => Vec::new(),
+    };
+    pruned += crate::store::escalation::prune_states(&mut tx, &rules).await?;
     tx.commit().await?;
     Ok(pruned)
 }
@@ -115,7 +124,7 @@ async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
         }
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             match prune(&pool).await {
-                Ok(pruned) => tracing::debug!(pruned, "alert pipeline: idle storm keys forgotten"),
+                Ok(pruned) => tracing::debug!(pruned, "alert pipeline: idle storm keys and sequence states forgotten"),
                 Err(err) => tracing::warn!(error = %err, "alert pipeline: pruning storm keys failed"),
             }
             last_prune = Some(Instant::now());

@@ -8,6 +8,7 @@ pub mod escalation;
 pub mod incident;
 pub mod ingest_admin;
 pub mod navigation;
+pub mod notification;
 pub mod permission;
 pub mod role;
 pub mod user;

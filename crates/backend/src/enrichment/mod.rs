@@ -27,10 +27,17 @@ fn budget(values: usize) -> Duration {
     ENRICHER_BUDGET + ENRICHER_BUDGET_PER_VALUE * u32::try_from(values).unwrap_or(u32::MAX)
 }
 
-/// Enriches and scores `alerts`; returns each one's score.
-pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<HashMap<i64, u8>, BackendError> {
+/// What enrichment found for a batch, by alert id: later stages read it.
+#[derive(Debug, Default)]
+pub struct Enrichment {
+    pub scores: HashMap<i64, u8>,
+    pub packets: HashMap<i64, ContextPacket>,
+}
+
+/// Enriches and scores `alerts`.
+pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enrichment, BackendError> {
     if alerts.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Enrichment::default());
     }
     let weights = store::load_weights(&mut *conn).await?;
     let probes = Probes::of(alerts);
@@ -72,7 +79,9 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Hash
         })
         .collect();
     store::save_context(&mut *conn, &rows).await?;
-    Ok(alerts.iter().zip(&packets).map(|(a, (_, b))| (a.alert_id, b.score)).collect())
+    let scores = alerts.iter().zip(&packets).map(|(a, (_, b))| (a.alert_id, b.score)).collect();
+    let packets = alerts.iter().zip(packets).map(|(a, (p, _))| (a.alert_id, p)).collect();
+    Ok(Enrichment { scores, packets })
 }
 
 /// What the score is computed from: the alert's severity (OCSF id) and its context packet.

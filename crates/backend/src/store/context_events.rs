@@ -6,15 +6,16 @@ use time::OffsetDateTime;
 
 use crate::BackendError;
 
-/// Inserts many events in one statement; repeats (same source and dedup key) are skipped.
-/// Returns how many were new.
+/// Inserts many events in one statement, queueing the new ones for the escalation stage;
+/// repeats (same source and dedup key) are skipped. Returns how many were new.
 pub async fn insert_context_events(conn: &mut PgConnection, events: &[ContextEvent]) -> Result<u64, BackendError> {
     if events.is_empty() {
         return Ok(0);
     }
     let column = |f: fn(&ContextEvent) -> Option<String>| events.iter().map(f).collect::<Vec<_>>();
     let result = sqlx::query(
-        "insert into context_event (source, kind, event_time, flow_id, community_id, src_ip, dest_ip, src_port, \
+        "with inserted as ( \
+         insert into context_event (source, kind, event_time, flow_id, community_id, src_ip, dest_ip, src_port, \
                                     dest_port, proto, raw, dedup_key, user_name, host_name, outcome, action) \
          select source, kind, to_timestamp(event_time_ms / 1000.0), flow_id, community_id, src_ip::inet, \
                 dest_ip::inet, src_port, dest_port, proto, raw, dedup_key, user_name, host_name, outcome, action \
@@ -23,7 +24,8 @@ pub async fn insert_context_events(conn: &mut PgConnection, events: &[ContextEve
                      $15::text[], $16::text[]) \
              as t(source, kind, event_time_ms, flow_id, community_id, src_ip, dest_ip, src_port, dest_port, proto, \
                   raw, dedup_key, user_name, host_name, outcome, action) \
-         on conflict (source, dedup_key) do nothing",
+         on conflict (source, dedup_key) do nothing returning context_event_id) \
+         insert into context_pipeline (context_event_id) select context_event_id from inserted",
     )
     .bind(column(|e| Some(e.source.clone())))
     .bind(column(|e| Some(e.kind.clone())))

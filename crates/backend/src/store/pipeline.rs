@@ -23,6 +23,7 @@ pub struct Pending {
     pub entities: Json<Vec<Entity>>,
     pub attack_techniques: Vec<String>,
     pub received_at: OffsetDateTime,
+    pub event_time: Option<OffsetDateTime>,
     /// The head ingest placed it under, if a storm was running when it arrived.
     pub rollup_id: Option<i64>,
 }
@@ -49,13 +50,47 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Claimed, Backe
     // Rows by primary key, one probe per id: the planner cannot see an array's size and
     // would otherwise scan the whole alert table.
     let alerts = sqlx::query_as(
-        "select a.alert_id, a.source, a.title, a.severity, a.entities, a.attack_techniques, a.received_at, a.rollup_id \
+        "select a.alert_id, a.source, a.title, a.severity, a.entities, a.attack_techniques, a.received_at, a.event_time, a.rollup_id \
          from unnest($1::int8[]) with ordinality as w(alert_id, ord) join alert a using (alert_id) order by w.ord",
     )
     .bind(&ids)
     .fetch_all(conn)
     .await?;
     Ok(Claimed { ids, alerts })
+}
+
+/// A stored context event waiting for the escalation stage.
+#[derive(Debug, FromRow)]
+pub struct PendingContext {
+    pub context_event_id: i64,
+    pub source: String,
+    pub kind: String,
+    pub event_time: Option<OffsetDateTime>,
+    pub received_at: OffsetDateTime,
+    pub src_ip: Option<String>,
+    pub dest_ip: Option<String>,
+    pub dest_port: Option<i32>,
+    pub user_name: Option<String>,
+    pub host_name: Option<String>,
+    pub outcome: Option<String>,
+    pub action: Option<String>,
+}
+
+/// Reads up to `limit` waiting context events, oldest first, and takes them off the queue.
+/// Call under the pipeline lock, inside the batch's transaction.
+pub async fn claim_context(conn: &mut PgConnection, limit: i64) -> Result<Vec<PendingContext>, BackendError> {
+    Ok(sqlx::query_as(
+        "with taken as ( \
+             delete from context_pipeline where context_event_id in \
+                 (select context_event_id from context_pipeline order by context_event_id limit $1) \
+             returning context_event_id) \
+         select c.context_event_id, c.source, c.kind, c.event_time, c.received_at, host(c.src_ip) as src_ip, \
+                host(c.dest_ip) as dest_ip, c.dest_port, c.user_name, c.host_name, c.outcome, c.action \
+         from taken join context_event c using (context_event_id) order by c.context_event_id",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Takes the pipeline lock until the transaction ends (waiting for another process's batch).

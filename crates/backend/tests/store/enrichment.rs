@@ -41,7 +41,7 @@ async fn context(db: &TestDb, alert_id: i64) -> (ContextPacket, ScoreBreakdown, 
     (packet, breakdown, enrich_ms)
 }
 
-async fn load_context(db: &TestDb, backend: &riposte_backend::Backend) {
+pub(crate) async fn load_context(db: &TestDb, backend: &riposte_backend::Backend) {
     let backend = backend.clone();
     let assets = import_now(&backend, Actor::CommandLine, assets(INVENTORY.as_bytes())).await.expect("assets");
     assert_eq!((assets.imported, assets.errors.len()), (2, 0));
@@ -100,6 +100,10 @@ async fn a_file_with_a_bad_row_stores_nothing_and_names_every_bad_row() {
 async fn alerts_carry_their_context_and_an_explained_score_that_sets_priority() {
     let db = TestDb::new().await;
     let backend = db.backend().await;
+    // Scores alone: the shipped escalation rules would raise the domain controller's alert.
+    riposte_backend::escalation::rules::save(&backend, Actor::CommandLine, Some(1), "", "scores alone")
+        .await
+        .expect("no rules");
     load_context(&db, &backend).await;
     let attack = r#"{"title":"ET EXPLOIT attempt on the DC","severity":"high","source_ref":"e1",
         "entities":[{"kind":"ip","value":"203.0.113.9","role":"source"},{"kind":"ip","value":"10.0.0.10","role":"destination"},

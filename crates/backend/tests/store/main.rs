@@ -2,6 +2,7 @@
 
 mod administration;
 mod enrichment;
+mod escalation;
 mod incidents;
 mod ingest_store;
 mod search;

@@ -245,10 +245,10 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ConditionError> {
             '>' if next == Some('=') => (Token::Op(Compare::Ge), 2),
             '>' => (Token::Op(Compare::Gt), 1),
             '"' => {
-                let end = chars[i + 1..].iter().position(|c| *c == '"').ok_or_else(|| ConditionError {
-                    column,
-                    message: "a quoted value is not closed".into(),
-                })?;
+                let end = chars[i + 1..]
+                    .iter()
+                    .position(|c| *c == '"')
+                    .ok_or_else(|| ConditionError { column, message: "a quoted value is not closed".into() })?;
                 (Token::Quoted(chars[i + 1..i + 1 + end].iter().collect()), end + 2)
             }
             c if is_word_char(c) => {
@@ -349,9 +349,10 @@ impl Parser {
             return match field.as_str() {
                 "intel" => Ok(Test::Flag(Flag::Intel)),
                 "internet_facing" => Ok(Test::Flag(Flag::InternetFacing)),
-                _ if field_kind(&field).is_none() => {
-                    Err(ConditionError { column: field_column, message: format!("unknown field '{field}' (fields: {FIELDS})") })
-                }
+                _ if field_kind(&field).is_none() => Err(ConditionError {
+                    column: field_column,
+                    message: format!("unknown field '{field}' (fields: {FIELDS})"),
+                }),
                 _ => self.error(format!("expected an operator (=, !=, <, <=, >, >=, ~ or in) after '{field}'")),
             };
         };
@@ -364,7 +365,10 @@ impl Parser {
         self.at += 1;
         let fail = |message: String| Err(ConditionError { column: value_column, message });
         let Some(kind) = field_kind(&field) else {
-            return Err(ConditionError { column: field_column, message: format!("unknown field '{field}' (fields: {FIELDS})") });
+            return Err(ConditionError {
+                column: field_column,
+                message: format!("unknown field '{field}' (fields: {FIELDS})"),
+            });
         };
         match (kind, operator) {
             (FieldKind::Text(field), Operator::Compare(c @ (Compare::Eq | Compare::Ne))) => {

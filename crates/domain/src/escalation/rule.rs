@@ -267,9 +267,9 @@ impl OutcomeSpec {
         };
         let tier = match self.tier.as_deref() {
             None => None,
-            Some(text) => {
-                Some(Tier::parse(text).ok_or_else(|| format!("then.tier: '{text}' is not one of tier1, tier2, ir, noc"))?)
-            }
+            Some(text) => Some(
+                Tier::parse(text).ok_or_else(|| format!("then.tier: '{text}' is not one of tier1, tier2, ir, noc"))?,
+            ),
         };
         let mut page: Vec<String> = Vec::new();
         for channel in self.page.iter().map(|c| c.trim()) {

@@ -252,8 +252,11 @@ mod tests {
         let seq = brute_force();
         let mut state = SequenceState::default();
         // Five failures, but the first is more than ten minutes before the success.
-        let mut events: Vec<EventFacts> =
-            [0, 400, 410, 420, 430].iter().enumerate().map(|(i, t)| logon(i as i64, *t, "alice", "203.0.113.9", "failure")).collect();
+        let mut events: Vec<EventFacts> = [0, 400, 410, 420, 430]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| logon(i as i64, *t, "alice", "203.0.113.9", "failure"))
+            .collect();
         events.push(logon(9, 605, "alice", "203.0.113.9", "success"));
         assert!(feed(&seq, &mut state, &events).is_none());
         // A sixth failure inside the window restores the count; the success then fires.

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rule::Outcomes;
 use super::sequence::Matched;
 
 /// Why an incident was escalated: the rule (and the version of the rule set it was in), the
@@ -13,8 +14,8 @@ pub struct WhyTrace {
     /// `user=alice` for a sequence; empty for a single-alert rule.
     pub key: String,
     pub events: Vec<Matched>,
-    /// The outcomes, in words.
-    pub outcomes: String,
+    /// What the rule called for when it held.
+    pub outcomes: Outcomes,
 }
 
 /// An escalation as the incident page lists it.
