@@ -4,6 +4,7 @@
 pub mod alerts_api;
 pub mod context_api;
 pub mod correlation_admin_api;
+pub mod escalation_api;
 pub mod incidents_api;
 pub mod ingest_admin_api;
 pub mod scoring_api;

@@ -1,5 +1,5 @@
 //! The administration sub-navigation: users, ingest (tokens and storm control), correlation,
-//! the triage score.
+//! the triage score, escalation rules.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -18,6 +18,7 @@ pub fn AdminTabs() -> impl IntoView {
             {tab("/admin/ingest", "Ingest")}
             {tab("/admin/correlation", "Correlation")}
             {tab("/admin/scoring", "Scoring")}
+            {tab("/admin/escalation", "Escalation")}
         </nav>
     }
 }

@@ -13,3 +13,4 @@ pub mod require_permission;
 pub mod row_keys;
 pub mod section_placeholder;
 pub mod session;
+pub mod why_trace;

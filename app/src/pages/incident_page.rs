@@ -15,6 +15,7 @@ use crate::api::incidents_api::{
 use crate::components::error_notice::ActionOutcome;
 use crate::components::live_refresh::refresh_on_incident_changes;
 use crate::components::require_permission::RequirePermission;
+use crate::components::why_trace::WhyTraces;
 use crate::pages::incident_sections::{EntityPanel, EventLog, LinkedAlerts, TimelineView};
 use crate::pages::incident_work::{Comments, EditPanel, Handoffs, MergeSplit, Tasks};
 use crate::pages::queue_page::short_time;
@@ -134,6 +135,7 @@ fn IncidentView(incident: IncidentDetail, actions: IncidentActions) -> impl Into
             <h2>"What happened"</h2>
             <div data-testid="narrative">{incident.narrative.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}</div>
         </section>
+        <WhyTraces escalations=incident.escalations/>
         <EditPanel summary=s.clone() version=incident.version tlp=incident.tlp actions/>
         <Handoffs id version=incident.version tier=s.tier handoffs=incident.handoffs actions/>
         <TimelineView timeline=incident.timeline/>

@@ -7,6 +7,7 @@ pub mod context_import_page;
 pub mod context_page;
 pub mod correlation_admin_page;
 pub mod dashboards_page;
+pub mod escalation_admin_page;
 pub mod forbidden_page;
 pub mod home_page;
 pub mod incident_page;

@@ -47,7 +47,7 @@ pub async fn raise(
         source: SOURCE.into(),
         source_ref: None,
         flow_id: None,
-        title: format!("Escalation rule held: {}", rule.name),
+        title: format!("Escalation rule held: {} ({})", rule.name, trace.key),
         description,
         severity,
         event_time_ms: trace.events.last().map(|m| m.at_ms),

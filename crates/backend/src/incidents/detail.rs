@@ -4,6 +4,7 @@
 use riposte_domain::Permission;
 use riposte_domain::alert::{Entity, EntityKind, EntityRole};
 use riposte_domain::correlation::LinkReason;
+use riposte_domain::escalation::EscalationView;
 use riposte_domain::incident::{
     CommentView, EntityUsage, EventView, HandoffView, IncidentDetail, LinkedAlert, TaskView, Tier, Tlp, narrate,
 };
@@ -11,7 +12,7 @@ use riposte_domain::incident::{
 use super::timeline::{EvidenceInputs, event_text, evidence, timeline};
 use super::{markdown, stored, summary};
 use crate::alerts::{rfc3339, summary as alert_summary};
-use crate::store::{incident_evidence as ev, incidents, workspace};
+use crate::store::{escalation, incident_evidence as ev, incidents, workspace};
 use crate::{Backend, BackendError, CurrentUser};
 
 /// Linked alerts listed on the page (the newest); the rest are counted.
@@ -24,11 +25,27 @@ const EVENTS_LISTED: i64 = 100;
 /// Event kinds that can be reversed.
 const UNDOABLE: [&str; 3] = ["merged_in", "split_out", "unlinked"];
 
+fn ms_rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).map(rfc3339).unwrap_or_default()
+}
+
 pub async fn incident_detail(backend: &Backend, user: &CurrentUser, id: i64) -> Result<IncidentDetail, BackendError> {
     user.require(Permission::ViewIncidents)?;
     let pool = &backend.pool;
     let row = incidents::find(pool, id).await?.ok_or(BackendError::NotFound("incident"))?;
-    let (linked, timeline_alerts, entities, events, comments, tasks, handoffs, sources, techniques, titles) = tokio::try_join!(
+    let (
+        linked,
+        timeline_alerts,
+        entities,
+        events,
+        comments,
+        tasks,
+        handoffs,
+        sources,
+        techniques,
+        titles,
+        escalations,
+    ) = tokio::try_join!(
         ev::linked_alerts(pool, id, ALERTS_LISTED),
         ev::timeline_alerts(pool, id, TIMELINE_ALERTS),
         ev::entities(pool, id, ENTITIES_LISTED),
@@ -39,6 +56,7 @@ pub async fn incident_detail(backend: &Backend, user: &CurrentUser, id: i64) -> 
         ev::sources(pool, id),
         ev::techniques(pool, id),
         ev::first_and_latest_titles(pool, id),
+        escalation::of_incident(pool, id),
     )?;
     let alert_ids: Vec<i64> = timeline_alerts.iter().map(|a| a.alert_id).collect();
     let context = ev::timeline_context(pool, &alert_ids, TIMELINE_CONTEXT).await?;
@@ -127,6 +145,16 @@ pub async fn incident_detail(backend: &Backend, user: &CurrentUser, id: i64) -> 
                 actor: e.actor,
                 kind: e.kind,
                 reason: e.reason,
+            })
+            .collect(),
+        escalations: escalations
+            .into_iter()
+            .map(|e| EscalationView {
+                id: e.escalation_id,
+                fired_at: rfc3339(e.fired_at),
+                event_times: e.trace.events.iter().map(|m| ms_rfc3339(m.at_ms)).collect(),
+                trace: e.trace.0,
+                repeats: e.repeats,
             })
             .collect(),
         summary: summary(row)?,

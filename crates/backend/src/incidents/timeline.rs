@@ -139,6 +139,17 @@ pub fn event_text(kind: &str, detail: &Value) -> String {
         "split_from" => format!("Split off from incident #{} ({} alerts)", text("from"), count("count")),
         "unlinked" => format!("Alert #{} unlinked", text("alert_id")),
         "undo" => format!("Undid: {}", text("undone")),
+        "escalated" => format!("Escalated by rule \"{}\" ({}): {}", text("rule"), text("key"), text("outcomes")),
+        "paged" => format!(
+            "Paged {}",
+            detail["channels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         other => other.replace('_', " "),
     }
 }

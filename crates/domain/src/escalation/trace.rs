@@ -24,6 +24,8 @@ pub struct EscalationView {
     pub id: i64,
     pub fired_at: String,
     pub trace: WhyTrace,
+    /// Each traced event's time, RFC 3339.
+    pub event_times: Vec<String>,
     /// Times the rule held again for this incident after the first.
     pub repeats: i32,
 }

@@ -120,6 +120,8 @@ pub struct IncidentDetail {
     pub tasks: Vec<TaskView>,
     pub handoffs: Vec<HandoffView>,
     pub events: Vec<EventView>,
+    /// Why the escalation matrix raised it, rule by rule.
+    pub escalations: Vec<crate::escalation::EscalationView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
