@@ -56,10 +56,10 @@ pub async fn escalate(
     // Alerts Riposte raised for earlier escalations have just been correlated.
     for waiting in store::take_waiting(&mut *conn, &alert_ids).await? {
         let incident = store::incidents_of(&mut *conn, &[waiting.raised_alert_id]).await?;
-        if let Some((_, incident_id)) = incident.first() {
-            if outcomes::apply(&mut *conn, *incident_id, waiting.rule_version, &waiting.trace.0, 1).await? {
-                changed.insert(*incident_id);
-            }
+        if let Some((_, incident_id)) = incident.first()
+            && outcomes::apply(&mut *conn, *incident_id, waiting.rule_version, &waiting.trace.0, 1).await?
+        {
+            changed.insert(*incident_id);
         }
     }
     let Some(set) = rules::in_force(&mut *conn).await? else {
