@@ -7,7 +7,7 @@ use std::time::Duration;
 use riposte_domain::Permission;
 use riposte_domain::notification::{ChannelKind, ChannelView, NotificationView, valid_channel_name};
 use serde_json::{Value, json};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use tokio::sync::oneshot;
 
 use crate::admin::Actor;
@@ -22,17 +22,6 @@ const LEASE_SECS: i32 = 60;
 /// Attempts before a message is given up as failed.
 pub const MAX_ATTEMPTS: i32 = 8;
 const POLL: Duration = Duration::from_secs(1);
-
-/// Queues a message for a channel (inside the caller's transaction).
-pub async fn queue(
-    conn: &mut PgConnection,
-    channel: &str,
-    incident_id: Option<i64>,
-    subject: &str,
-    body: &Value,
-) -> Result<i64, BackendError> {
-    store::queue(conn, channel, incident_id, subject, body).await
-}
 
 /// The running notifier; it stops when this is dropped.
 pub struct Notifier {
@@ -246,7 +235,7 @@ pub async fn send_test(backend: &Backend, actor: Actor<'_>, name: &str) -> Resul
         return Err(BackendError::NotFound("notification channel"));
     }
     let subject = format!("Riposte test message from {}", actor.label());
-    queue(&mut conn, name, None, &subject, &json!({ "test": true })).await?;
+    store::queue(&mut conn, name, None, &subject, &json!({ "test": true })).await?;
     Ok(())
 }
 

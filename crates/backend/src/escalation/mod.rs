@@ -51,17 +51,7 @@ pub async fn escalate(
     context: &[PendingContext],
     enrichment: &Enrichment,
 ) -> Result<BTreeSet<i64>, BackendError> {
-    let mut changed = BTreeSet::new();
-    let alert_ids: Vec<i64> = alerts.iter().map(|a| a.alert_id).collect();
-    // Alerts Riposte raised for earlier escalations have just been correlated.
-    for waiting in store::take_waiting(&mut *conn, &alert_ids).await? {
-        let incident = store::incidents_of(&mut *conn, &[waiting.raised_alert_id]).await?;
-        if let Some((_, incident_id)) = incident.first()
-            && outcomes::apply(&mut *conn, *incident_id, waiting.rule_version, &waiting.trace.0, 1).await?
-        {
-            changed.insert(*incident_id);
-        }
-    }
+    let mut changed = apply_waiting(&mut *conn, alerts).await?;
     let Some(set) = rules::in_force(&mut *conn).await? else {
         return Ok(changed);
     };
@@ -78,10 +68,10 @@ pub async fn escalate(
     for rule in set.rules.iter().filter(|r| r.enabled) {
         match &rule.trigger {
             Trigger::Single(condition) => {
-                firings.extend(events.iter().filter(|e| condition.holds(e)).map(|e| Firing {
+                firings.extend(events.iter().filter(|e| condition.holds(e)).filter_map(matched).map(|m| Firing {
                     rule,
                     key: String::new(),
-                    events: vec![matched(e)],
+                    events: vec![m],
                 }))
             }
             Trigger::Sequence(sequence) => {
@@ -96,14 +86,29 @@ pub async fn escalate(
     Ok(changed)
 }
 
-fn matched(facts: &EventFacts) -> Matched {
-    Matched {
-        event: facts.event.unwrap_or(EventRef::Context(0)),
-        at_ms: facts.at_ms,
-        label: facts.label(),
-        step: 0,
-        joins: Vec::new(),
+/// Escalations waiting on alerts Riposte raised: those alerts have just been correlated, so
+/// their incidents are known. Only Riposte's own alerts can be waited on.
+async fn apply_waiting(conn: &mut PgConnection, alerts: &[Pending]) -> Result<BTreeSet<i64>, BackendError> {
+    let mut changed = BTreeSet::new();
+    let raised_ids: Vec<i64> = alerts.iter().filter(|a| a.source == raised::SOURCE).map(|a| a.alert_id).collect();
+    if raised_ids.is_empty() {
+        return Ok(changed);
     }
+    let waiting = store::take_waiting(&mut *conn, &raised_ids).await?;
+    let raised: Vec<i64> = waiting.iter().map(|w| w.raised_alert_id).collect();
+    let incident_of: HashMap<i64, i64> = store::incidents_of(&mut *conn, &raised).await?.into_iter().collect();
+    for waiting in waiting {
+        if let Some(&incident_id) = incident_of.get(&waiting.raised_alert_id)
+            && outcomes::apply(&mut *conn, incident_id, waiting.rule_version, &waiting.trace.0, 1).await?
+        {
+            changed.insert(incident_id);
+        }
+    }
+    Ok(changed)
+}
+
+fn matched(facts: &EventFacts) -> Option<Matched> {
+    Some(Matched { event: facts.event?, at_ms: facts.at_ms, label: facts.label(), step: 0, joins: Vec::new() })
 }
 
 /// Finds each firing's incident (that of its latest alert) and applies it there once per

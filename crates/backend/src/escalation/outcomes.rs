@@ -7,9 +7,9 @@ use sqlx::PgConnection;
 
 use super::ACTOR;
 use crate::BackendError;
-use crate::notify;
 use crate::store::escalation as store;
 use crate::store::incidents::{self, Actor};
+use crate::store::notify;
 
 /// Returns whether the incident changed (false when the rule had already escalated it: the
 /// repeat is only counted).

@@ -29,13 +29,13 @@ pub struct InForce {
 /// The rules the pipeline applies. Every saved set was checked, so a set that no longer
 /// compiles (saved by a different release) is reported and skipped rather than half-applied.
 pub async fn in_force(conn: &mut PgConnection) -> Result<Option<InForce>, BackendError> {
-    let Some(row) = store::current_rules(&mut *conn).await? else {
+    let Some((version, specs)) = store::rules_in_force(&mut *conn).await? else {
         return Ok(None);
     };
-    match compile_all(&row.rules.0) {
-        Ok(rules) => Ok(Some(InForce { version: row.version, rules })),
+    match compile_all(&specs.0) {
+        Ok(rules) => Ok(Some(InForce { version, rules })),
         Err(error) => {
-            tracing::error!(version = row.version, %error, "escalation rules in force do not compile; none applied");
+            tracing::error!(version, %error, "escalation rules in force do not compile; none applied");
             Ok(None)
         }
     }
@@ -44,7 +44,7 @@ pub async fn in_force(conn: &mut PgConnection) -> Result<Option<InForce>, Backen
 /// Saves the default rules as version 1 when no rule set was ever saved.
 pub async fn ensure_defaults(pool: &PgPool) -> Result<(), BackendError> {
     let mut tx = pool.begin().await?;
-    if store::current_rules(&mut *tx).await?.is_none() {
+    if store::rules_in_force(&mut *tx).await?.is_none() {
         let rules = text::parse(DEFAULT_RULES).map_err(|e| BackendError::Internal(format!("default rules: {e}")))?;
         store::save_rules(&mut tx, None, DEFAULT_RULES, &rules, "default", "Rules Riposte ships with").await?;
     }
@@ -121,7 +121,7 @@ pub async fn save(
     let mut tx = backend.pool.begin().await?;
     let (specs, _) = check(&mut tx, source).await?;
     let Some(version) = store::save_rules(&mut tx, expected, source, &specs, actor.label(), comment).await? else {
-        let newest = store::current_rules(&mut *tx).await?.map(|r| r.version);
+        let newest = store::rules_in_force(&mut *tx).await?.map(|(version, _)| version);
         return Err(BackendError::Conflict(format!(
             "someone saved version {} of the rules since you opened them; reload to see it",
             newest.unwrap_or_default()

@@ -30,6 +30,14 @@ pub(super) async fn run<'a>(
         .into_iter()
         .map(|row| (row.key, row.state.0))
         .collect();
+    // Which keys' states hold each shared value. An entry may outlive the event that put it
+    // there (the window slid, the sequence fired): `advance` checks the tie itself.
+    let mut by_join: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for (key, state) in &states {
+        for token in state.joins() {
+            by_join.entry(token.to_owned()).or_default().insert(key.clone());
+        }
+    }
     let mut touched: BTreeSet<String> = BTreeSet::new();
     let mut firings = Vec::new();
     for event in relevant {
@@ -41,18 +49,14 @@ pub(super) async fn run<'a>(
             .filter(|key| states.contains_key(*key) || sequence.starts(key, event))
             .cloned()
             .collect();
-        if !tokens.is_empty() {
-            targets.extend(
-                states
-                    .iter()
-                    .filter(|(_, state)| tokens.iter().any(|t| state.joins().contains(t.as_str())))
-                    .map(|(key, _)| key.clone()),
-            );
-        }
+        targets.extend(tokens.iter().filter_map(|t| by_join.get(t)).flatten().cloned());
         for key in targets {
             let state = states.entry(key.clone()).or_default();
             if let Some(events) = sequence.advance(state, &key, event) {
                 firings.push(Firing { rule, key: format!("{}={key}", sequence.by.as_str()), events });
+            }
+            for token in &tokens {
+                by_join.entry(token.clone()).or_default().insert(key.clone());
             }
             touched.insert(key);
         }

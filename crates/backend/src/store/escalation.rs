@@ -20,9 +20,10 @@ pub struct RuleSetRow {
 
 const RULE_SET_COLUMNS: &str = "version, text, rules, saved_by, saved_at, comment";
 
-/// The rule set in force: the highest version.
-pub async fn current_rules(db: impl PgExecutor<'_>) -> Result<Option<RuleSetRow>, BackendError> {
-    Ok(sqlx::query_as(&format!("select {RULE_SET_COLUMNS} from escalation_rule_set order by version desc limit 1"))
+/// The version in force and its checked rules, without the text and the rest: the pipeline
+/// reads this every batch.
+pub async fn rules_in_force(db: impl PgExecutor<'_>) -> Result<Option<(i32, Json<Vec<RuleSpec>>)>, BackendError> {
+    Ok(sqlx::query_as("select version, rules from escalation_rule_set order by version desc limit 1")
         .fetch_optional(db)
         .await?)
 }

@@ -55,11 +55,6 @@ impl SequenceState {
         self.steps.iter().flatten().flat_map(|m| m.joins.iter().map(String::as_str)).collect()
     }
 
-    /// The latest event time held.
-    pub fn last_ms(&self) -> Option<i64> {
-        self.steps.iter().flatten().map(|m| m.at_ms).max()
-    }
-
     fn holds(&self, event: EventRef) -> bool {
         self.steps.iter().flatten().any(|m| m.event == event)
     }
