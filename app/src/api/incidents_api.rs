@@ -90,6 +90,7 @@ pub async fn update_incident(
         ),
         "title" => IncidentEdit::Title(value.to_owned()),
         "tags" => IncidentEdit::Tags(value.split(',').map(str::to_owned).collect()),
+        "waiting_on" => IncidentEdit::WaitingOn(Some(value.to_owned()).filter(|v| !v.is_empty())),
         "tlp" => IncidentEdit::Tlp(Tlp::parse(value).ok_or_else(|| bad("tlp", format!("unknown TLP \"{value}\"")))?),
         other => return Err(bad("field", format!("\"{other}\" cannot be edited"))),
     };

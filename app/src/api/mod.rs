@@ -9,6 +9,7 @@ pub mod incidents_api;
 pub mod ingest_admin_api;
 pub mod scoring_api;
 pub mod session_api;
+pub mod sla_api;
 pub mod users_api;
 
 #[cfg(feature = "ssr")]

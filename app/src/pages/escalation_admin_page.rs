@@ -12,17 +12,19 @@ use crate::api::escalation_api::{
     DeleteNotificationChannel, PutNotificationChannel, SaveEscalationRules, TestNotificationChannel,
     check_escalation_rules, escalation_rules, notification_channels,
 };
+use crate::api::sla_api::{SaveSlaTarget, sla_targets};
 use crate::components::admin_tabs::AdminTabs;
 use crate::components::error_notice::ActionOutcome;
 use crate::components::require_permission::RequirePermission;
 use crate::pages::queue_page::short_time;
+use crate::pages::sla_targets_panel::SlaTargetsPanel;
 
 #[component]
 pub fn EscalationAdminPage() -> impl IntoView {
     let save = ServerAction::<SaveEscalationRules>::new();
     let channel_actions =
         ChannelActions { put: ServerAction::new(), delete: ServerAction::new(), test: ServerAction::new() };
-    // Both resources are made here, in a fixed order, so the browser finds each one's
+    // Every resource is made here, in a fixed order, so the browser finds each one's
     // server-rendered value when it hydrates.
     let history = Resource::new(move || save.version().get(), |_| escalation_rules());
     let ChannelActions { put, delete, test } = channel_actions;
@@ -30,6 +32,8 @@ pub fn EscalationAdminPage() -> impl IntoView {
         move || (put.version().get(), delete.version().get(), test.version().get()),
         |_| notification_channels(),
     );
+    let save_target = ServerAction::<SaveSlaTarget>::new();
+    let targets = Resource::new(move || save_target.version().get(), |_| sla_targets());
     view! {
         <Title text="Escalation rules · Riposte"/>
         <RequirePermission permission=Permission::ManageSettings>
@@ -43,6 +47,7 @@ pub fn EscalationAdminPage() -> impl IntoView {
                 })}
             </Transition>
             <Channels actions=channel_actions listed/>
+            <SlaTargetsPanel targets save=save_target/>
         </RequirePermission>
     }
 }

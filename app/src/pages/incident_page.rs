@@ -18,6 +18,7 @@ use crate::components::require_permission::RequirePermission;
 use crate::components::why_trace::WhyTraces;
 use crate::pages::incident_sections::{EntityPanel, EventLog, LinkedAlerts, TimelineView};
 use crate::pages::incident_work::{Comments, EditPanel, Handoffs, MergeSplit, Tasks};
+use crate::pages::incidents_page::sla_badge;
 use crate::pages::queue_page::short_time;
 
 /// Every change the page can make; each refetches the incident when it completes.
@@ -123,6 +124,7 @@ fn IncidentView(incident: IncidentDetail, actions: IncidentActions) -> impl Into
         <dl class="facts" data-testid="incident-facts">
             <dt>"Status"</dt><dd data-testid="incident-status">{s.status.as_str()}{s.classification.map(|c| format!(" ({})", c.label()))}</dd>
             <dt>"Priority"</dt><dd>{s.priority.label()}</dd>
+            <dt>"SLA"</dt><dd data-testid="incident-sla">{sla_badge(s.sla.clone())}</dd>
             <dt>"With"</dt><dd data-testid="incident-tier">{s.tier.label()}</dd>
             <dt>"Owner"</dt><dd data-testid="incident-owner">{s.owner.clone().unwrap_or_else(|| "—".into())}</dd>
             <dt>"Alerts"</dt><dd class="mono">{format!("{} rows, {} alerts", s.alert_count, s.event_count)}</dd>

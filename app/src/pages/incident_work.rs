@@ -77,6 +77,22 @@ pub fn EditPanel(summary: IncidentSummary, version: i32, tlp: Tlp, actions: Inci
                 </label>
                 <button type="submit">"Set TLP"</button>
             </ActionForm>
+            <ActionForm action=actions.update attr:class="row-form" attr:aria-label="SLA clocks">
+                {edit_fields(id, version, "waiting_on")}
+                {match summary.waiting_on.clone() {
+                    Some(party) => view! {
+                        <input type="hidden" name="value" value=""/>
+                        <span data-testid="waiting-on">{format!("SLA clocks paused: waiting on {party}")}</span>
+                        <label>"Reason" <input name="reason"/></label>
+                        <button type="submit">"Resume clocks"</button>
+                    }.into_any(),
+                    None => view! {
+                        <label>"Waiting on (pauses the SLA clocks)" <input name="value" placeholder="ISP, vendor, asset owner…"/></label>
+                        <label>"Reason" <input name="reason"/></label>
+                        <button type="submit">"Pause clocks"</button>
+                    }.into_any(),
+                }}
+            </ActionForm>
         </section>
     }
 }

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use riposte_domain::Permission;
 use riposte_domain::alert::Severity;
+use riposte_domain::incident::sla::SlaBadge;
 use riposte_domain::incident::{IncidentSort, IncidentStatus, IncidentSummary};
 
 use crate::api::incidents_api::{MarkNoticeRead, list_incidents, list_notices};
@@ -110,13 +111,21 @@ pub fn IncidentsPage() -> impl IntoView {
     }
 }
 
+/// The running SLA clock as a badge coloured by urgency; a dash once contained.
+pub fn sla_badge(sla: Option<SlaBadge>) -> impl IntoView {
+    match sla {
+        Some(b) => view! { <span class=format!("badge sla sla-{}", b.urgency)>{b.label}</span> }.into_any(),
+        None => view! { <span class="hint">"—"</span> }.into_any(),
+    }
+}
+
 #[component]
 fn IncidentTable(list: Vec<IncidentSummary>) -> impl IntoView {
     view! {
         <table class="grid" data-testid="incident-queue">
             <thead>
                 <tr>
-                    <th>"Priority"</th><th>"Severity"</th><th>"Incident"</th><th>"Status"</th><th>"With"</th>
+                    <th>"Priority"</th><th>"SLA"</th><th>"Severity"</th><th>"Incident"</th><th>"Status"</th><th>"With"</th>
                     <th>"Owner"</th><th>"Alerts"</th><th>"Last activity"</th>
                 </tr>
             </thead>
@@ -124,6 +133,7 @@ fn IncidentTable(list: Vec<IncidentSummary>) -> impl IntoView {
                 {list.into_iter().map(|i| view! {
                     <tr data-incident-id=i.id>
                         <td>{i.priority.label()}</td>
+                        <td data-testid="sla">{sla_badge(i.sla)}</td>
                         <td><span class=format!("sev sev-{}", i.severity.as_str())>{i.severity.as_str()}</span></td>
                         <td>
                             <a class="row-link" href=format!("/incidents/{}", i.id)>{format!("#{} ", i.id)}{i.title}</a>

@@ -20,4 +20,5 @@ pub mod queue_page;
 pub mod scoring_admin_page;
 pub mod search_page;
 pub mod sign_in_page;
+pub mod sla_targets_panel;
 pub mod user_row;

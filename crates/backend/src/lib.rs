@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod auth;
+pub mod background;
 pub mod caller;
 pub mod context_sources;
 pub mod correlation;
@@ -42,7 +43,8 @@ pub struct Backend {
     pub token_cache: std::sync::Arc<token_cache::TokenCache>,
     pub pipeline: std::sync::Arc<pipeline::Pipeline>,
     pub storm_policies: std::sync::Arc<storm_cache::StormPolicyCache>,
-    pub notifier: std::sync::Arc<notify::Notifier>,
+    pub notifier: std::sync::Arc<background::Periodic>,
+    pub sla_watch: std::sync::Arc<background::Periodic>,
 }
 
 impl Backend {
@@ -60,7 +62,8 @@ impl Backend {
     ) -> Result<Self, BackendError> {
         let auth = auth::AuthContext::new(settings).await?;
         escalation::rules::ensure_defaults(&pool).await?;
-        let notifier = std::sync::Arc::new(notify::Notifier::start(pool.clone()));
+        let notifier = std::sync::Arc::new(notify::start(pool.clone()));
+        let sla_watch = std::sync::Arc::new(incidents::sla::watch(pool.clone()));
         let pipeline = pipeline::Pipeline::start(pool.clone());
         let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
         let ingest = ingest::IngestQueue::start(pool.clone(), ingest, pipeline.waker(), storm_policies.clone());
@@ -72,6 +75,7 @@ impl Backend {
             pipeline: std::sync::Arc::new(pipeline),
             storm_policies,
             notifier,
+            sla_watch,
         })
     }
 }

@@ -8,10 +8,10 @@ use riposte_domain::Permission;
 use riposte_domain::notification::{ChannelKind, ChannelView, NotificationView, valid_channel_name};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
 
 use crate::admin::Actor;
 use crate::alerts::rfc3339;
+use crate::background::{self, Periodic};
 use crate::store::{audit, notify as store};
 use crate::{Backend, BackendError};
 
@@ -23,28 +23,13 @@ const LEASE_SECS: i32 = 60;
 pub const MAX_ATTEMPTS: i32 = 8;
 const POLL: Duration = Duration::from_secs(1);
 
-/// The running notifier; it stops when this is dropped.
-pub struct Notifier {
-    _stop: oneshot::Sender<()>,
-}
-
-impl Notifier {
-    pub fn start(pool: PgPool) -> Notifier {
-        let (stop, mut stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let client = client();
-            loop {
-                if let Err(err) = deliver_due(&pool, &client).await {
-                    tracing::warn!(error = %err, "notifier: delivery round failed");
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(POLL) => {}
-                    _ = &mut stopped => return,
-                }
-            }
-        });
-        Notifier { _stop: stop }
-    }
+/// Starts the notifier; it stops when the returned handle is dropped.
+pub fn start(pool: PgPool) -> Periodic {
+    let client = client();
+    background::every("notifier", POLL, move || {
+        let (pool, client) = (pool.clone(), client.clone());
+        async move { deliver_due(&pool, &client).await.map(drop) }
+    })
 }
 
 pub fn client() -> reqwest::Client {

@@ -31,6 +31,7 @@ pub async fn edit_incident(
     let mut tx = backend.pool.begin().await?;
     let row = incidents::find(&mut *tx, incident_id).await?.ok_or(BackendError::NotFound("incident"))?;
     let tags;
+    let waiting;
     let mut owner_id = None;
     let (column, from, to, extra): (Column, Value, Value, Value) = match &edit {
         IncidentEdit::Status { to, classification } => {
@@ -73,6 +74,12 @@ pub async fn edit_incident(
             (Column::Tags(&tags), json!(row.tags), json!(tags), Value::Null)
         }
         IncidentEdit::Tlp(tlp) => (Column::Tlp(tlp.as_str()), json!(row.tlp), json!(tlp.as_str()), Value::Null),
+        IncidentEdit::WaitingOn(party) => {
+            waiting = clean_party(party.as_deref(), row.waiting_on.as_deref())?;
+            let paused_ms = row.sla_paused_at.map(|at| (time::OffsetDateTime::now_utc() - at).whole_milliseconds());
+            let extra = if waiting.is_none() { json!({ "paused_ms": paused_ms }) } else { Value::Null };
+            (Column::WaitingOn(waiting.as_deref()), json!(row.waiting_on), json!(waiting), extra)
+        }
     };
     let Some(version) = incidents::update_if_version(&mut tx, incident_id, expected_version, column).await? else {
         return Err(conflict(incidents::current_version(&mut *tx, incident_id).await?));
@@ -93,6 +100,21 @@ pub async fn edit_incident(
     live::incident_changed(&mut tx, incident_id).await?;
     tx.commit().await?;
     Ok(version)
+}
+
+/// The party an incident waits on, trimmed; pausing twice or resuming a running clock is
+/// refused, so the log never holds a pause without its resume.
+fn clean_party(party: Option<&str>, current: Option<&str>) -> Result<Option<String>, BackendError> {
+    match (party.map(str::trim), current) {
+        (Some(""), _) => Err(invalid("waiting_on", "name who the incident is waiting on")),
+        (Some(p), _) if p.chars().count() > 200 => Err(invalid("waiting_on", "at most 200 characters")),
+        (Some(_), Some(now)) => {
+            Err(invalid("waiting_on", format!("the clocks are already paused, waiting on {now}; resume them first")))
+        }
+        (Some(p), None) => Ok(Some(p.to_owned())),
+        (None, None) => Err(invalid("waiting_on", "the clocks are not paused")),
+        (None, Some(_)) => Ok(None),
+    }
 }
 
 pub async fn add_comment(

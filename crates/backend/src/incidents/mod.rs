@@ -10,6 +10,7 @@ pub mod markdown;
 mod moves;
 mod notices;
 mod search;
+pub mod sla;
 mod timeline;
 
 pub use detail::incident_detail;
@@ -21,6 +22,7 @@ pub use search::search;
 
 use riposte_domain::Permission;
 use riposte_domain::alert::Severity;
+use riposte_domain::incident::sla::{SlaClock, SlaFacts};
 use riposte_domain::incident::{
     Classification, IncidentFilter, IncidentStatus, IncidentSummary, Priority, Queue, Tier,
 };
@@ -55,6 +57,7 @@ fn stored<T>(value: Option<T>, what: &str) -> Result<T, BackendError> {
 }
 
 pub(crate) fn summary(row: IncidentRow) -> Result<IncidentSummary, BackendError> {
+    let sla = sla_facts(&row).and_then(|facts| facts.badge(now_ms()));
     Ok(IncidentSummary {
         id: row.incident_id,
         title: row.title,
@@ -71,6 +74,34 @@ pub(crate) fn summary(row: IncidentRow) -> Result<IncidentSummary, BackendError>
         updated_at: rfc3339(row.updated_at),
         tags: row.tags,
         pending_handoff: row.pending_handoff.as_deref().and_then(Tier::parse),
+        sla,
+        waiting_on: row.waiting_on,
+    })
+}
+
+fn ms(at: time::OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn now_ms() -> i64 {
+    ms(time::OffsetDateTime::now_utc())
+}
+
+/// The SLA clocks' inputs; none when the priority has no targets (or it was merged away).
+pub(crate) fn sla_facts(row: &IncidentRow) -> Option<SlaFacts> {
+    if row.merged_into.is_some() {
+        return None;
+    }
+    Some(SlaFacts {
+        opened_ms: ms(row.opened_at),
+        acknowledged_ms: row.acknowledged_at.map(ms),
+        contained_ms: row.contained_at.map(ms),
+        paused_since_ms: row.sla_paused_at.map(ms),
+        waiting_on: row.waiting_on.clone(),
+        paused_total_ms: row.sla_paused_ms,
+        ack_minutes: u32::try_from(row.ack_minutes?).ok()?,
+        contain_minutes: u32::try_from(row.contain_minutes?).ok()?,
+        breached: row.sla_breached.iter().filter_map(|c| SlaClock::parse(c)).collect(),
     })
 }
 

@@ -150,6 +150,18 @@ pub fn event_text(kind: &str, detail: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        "sla_breached" => format!(
+            "SLA breached: not {} within {} min ({})",
+            if text("clock") == "acknowledge" { "acknowledged" } else { "contained" },
+            count("target_minutes"),
+            text("priority")
+        ),
+        "sla_paused" => format!("SLA clocks paused: waiting on {}", text("to")),
+        "sla_resumed" => format!(
+            "SLA clocks resumed after waiting on {} for {}",
+            text("from"),
+            riposte_domain::incident::sla::compact(count("paused_ms"))
+        ),
         other => other.replace('_', " "),
     }
 }

@@ -28,13 +28,32 @@ pub struct IncidentRow {
     pub version: i32,
     pub merged_into: Option<i64>,
     pub pending_handoff: Option<String>,
+    pub opened_at: OffsetDateTime,
+    pub acknowledged_at: Option<OffsetDateTime>,
+    pub contained_at: Option<OffsetDateTime>,
+    pub waiting_on: Option<String>,
+    pub sla_paused_at: Option<OffsetDateTime>,
+    pub sla_paused_ms: i64,
+    pub sla_breached: Vec<String>,
+    /// The targets for the incident's priority.
+    pub ack_minutes: Option<i32>,
+    pub contain_minutes: Option<i32>,
 }
 
 const COLUMNS: &str = "i.incident_id, i.title, i.status, i.classification, i.severity, i.priority, i.tier, \
     i.owner_user_id, u.username as owner, i.tags, i.attack_techniques, i.tlp, i.alert_count, i.event_count, \
     i.first_seen, i.last_seen, i.updated_at, i.version, i.merged_into, \
     (select h.to_tier from incident_handoff h where h.incident_id = i.incident_id and h.acknowledged_at is null \
-     order by h.handoff_id desc limit 1) as pending_handoff";
+     order by h.handoff_id desc limit 1) as pending_handoff, \
+    i.opened_at, i.acknowledged_at, i.contained_at, i.waiting_on, i.sla_paused_at, \
+    (extract(epoch from i.sla_paused_total) * 1000)::int8 as sla_paused_ms, i.sla_breached, \
+    (select t.ack_minutes from sla_target t where t.priority = i.priority) as ack_minutes, \
+    (select t.contain_minutes from sla_target t where t.priority = i.priority) as contain_minutes";
+
+/// The columns an [`IncidentRow`] reads, for queries elsewhere (`i` is the incident, `u` its owner).
+pub fn incident_columns() -> &'static str {
+    COLUMNS
+}
 
 const FROM: &str = "incident i left join app_user u on u.user_id = i.owner_user_id";
 
@@ -176,7 +195,10 @@ pub async fn find_event(db: impl PgExecutor<'_>, event_id: i64) -> Result<Option
 
 /// One column's new value in a conditional edit.
 pub enum Column<'a> {
-    Status { status: &'a str, classification: Option<&'a str> },
+    Status {
+        status: &'a str,
+        classification: Option<&'a str>,
+    },
     Owner(Option<i64>),
     Tier(&'a str),
     Priority(i16),
@@ -184,6 +206,8 @@ pub enum Column<'a> {
     Title(&'a str),
     Tags(&'a [String]),
     Tlp(&'a str),
+    /// Who the incident waits on; none resumes the SLA clocks, adding the pause to the total.
+    WaitingOn(Option<&'a str>),
 }
 
 /// Applies an edit only if the incident is still at `expected` version; returns the new
@@ -203,6 +227,12 @@ pub async fn update_if_version(
         Column::Title(_) => "title = $3",
         Column::Tags(_) => "tags = $3",
         Column::Tlp(_) => "tlp = $3",
+        Column::WaitingOn(_) => {
+            "sla_paused_total = sla_paused_total + case when $3::text is null and sla_paused_at is not null \
+                 then now() - sla_paused_at else interval '0' end, \
+             sla_paused_at = case when $3::text is null then null else coalesce(sla_paused_at, now()) end, \
+             waiting_on = $3"
+        }
     };
     let sql = format!(
         "update incident set {set}, version = version + 1, updated_at = now() \
@@ -215,6 +245,7 @@ pub async fn update_if_version(
         Column::Tier(tier) | Column::Title(tier) | Column::Tlp(tier) => q.bind(tier),
         Column::Priority(n) | Column::Severity(n) => q.bind(n),
         Column::Tags(tags) => q.bind(tags),
+        Column::WaitingOn(party) => q.bind(party),
     };
     Ok(q.fetch_optional(conn).await?)
 }

@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod notify;
 pub mod pipeline;
 pub mod search;
+pub mod sla;
 pub mod storms;
 pub mod thehive;
 pub mod throttle;

@@ -7,4 +7,5 @@ mod incidents;
 mod ingest_store;
 mod search;
 mod sign_in;
+mod sla;
 mod storms;

@@ -20,6 +20,8 @@ pub enum IncidentEdit {
     Title(String),
     Tags(Vec<String>),
     Tlp(Tlp),
+    /// Waiting on an external party (pauses the SLA clocks), or none to resume them.
+    WaitingOn(Option<String>),
 }
 
 impl IncidentEdit {
@@ -34,6 +36,8 @@ impl IncidentEdit {
             IncidentEdit::Title(_) => "title_changed",
             IncidentEdit::Tags(_) => "tags_changed",
             IncidentEdit::Tlp(_) => "tlp_changed",
+            IncidentEdit::WaitingOn(Some(_)) => "sla_paused",
+            IncidentEdit::WaitingOn(None) => "sla_resumed",
         }
     }
 }

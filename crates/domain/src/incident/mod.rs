@@ -6,6 +6,7 @@ mod handoff;
 mod lifecycle;
 pub mod markdown;
 mod narrative;
+pub mod sla;
 mod tactic;
 mod tier;
 mod view;

@@ -29,6 +29,10 @@ pub struct IncidentSummary {
     pub tags: Vec<String>,
     /// A hand-off waiting for the receiving tier to acknowledge it.
     pub pending_handoff: Option<Tier>,
+    /// The SLA clock running now (none once contained).
+    pub sla: Option<super::sla::SlaBadge>,
+    /// The external party the incident waits on (its SLA clocks are paused meanwhile).
+    pub waiting_on: Option<String>,
 }
 
 /// Which incidents a queue lists.
