@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use riposte_domain::alert::AlertEnrichment;
 use riposte_domain::enrichment::{EnricherOutcome, EnricherRun};
 
+use crate::components::identity_activity::{ActivitySection, IdentitySection};
+
 #[component]
 pub fn ContextPacketView(enrichment: Option<AlertEnrichment>) -> impl IntoView {
     let Some(AlertEnrichment { packet, score, enrich_ms }) = enrichment else {
@@ -67,6 +69,8 @@ pub fn ContextPacketView(enrichment: Option<AlertEnrichment>) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+            <IdentitySection identities=packet.identities places=packet.places/>
+            <ActivitySection activity=packet.activity/>
             <p class="muted">"Enrichers: " {packet.enrichers.iter().map(enricher_text).collect::<Vec<_>>().join(" · ")}</p>
         </section>
     }

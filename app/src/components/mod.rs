@@ -5,6 +5,7 @@ pub mod app_layout;
 pub mod context_packet;
 pub mod error_notice;
 pub mod http_status;
+pub mod identity_activity;
 pub mod list_outcome;
 pub mod live_refresh;
 pub mod markdown_view;

@@ -45,6 +45,7 @@ pub struct Backend {
     pub storm_policies: std::sync::Arc<storm_cache::StormPolicyCache>,
     pub notifier: std::sync::Arc<background::Periodic>,
     pub sla_watch: std::sync::Arc<background::Periodic>,
+    pub precision_refresh: std::sync::Arc<background::Periodic>,
 }
 
 impl Backend {
@@ -64,6 +65,7 @@ impl Backend {
         escalation::rules::ensure_defaults(&pool).await?;
         let notifier = std::sync::Arc::new(notify::start(pool.clone()));
         let sla_watch = std::sync::Arc::new(incidents::sla::watch(pool.clone()));
+        let precision_refresh = std::sync::Arc::new(enrichment::precision::refresher(pool.clone()));
         let pipeline = pipeline::Pipeline::start(pool.clone());
         let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
         let ingest = ingest::IngestQueue::start(pool.clone(), ingest, pipeline.waker(), storm_policies.clone());
@@ -76,6 +78,7 @@ impl Backend {
             storm_policies,
             notifier,
             sla_watch,
+            precision_refresh,
         })
     }
 }

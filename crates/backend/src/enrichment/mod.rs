@@ -3,18 +3,26 @@
 //! packet, and scored. Each enricher runs in isolation (see [`isolated`]); one that fails or
 //! runs out of time is recorded in the packet and the alert goes on without it.
 
+pub mod activity;
+pub mod geo;
+pub mod identity;
 pub mod isolated;
+pub mod precision;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use riposte_domain::alert::{Entity, EntityKind, Severity};
-use riposte_domain::enrichment::{AssetMatch, ContextPacket, IntelMatch, ScoreInput, domain_candidates, score};
+use riposte_domain::enrichment::packet::AddressPlace;
+use riposte_domain::enrichment::{
+    AssetMatch, ContextPacket, EnricherOutcome, EnricherRun, IntelMatch, ScoreInput, domain_candidates, score,
+};
 use sqlx::PgConnection;
 
 use crate::BackendError;
 use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit};
 use crate::store::pipeline::Pending;
+use geo::Geo;
 use isolated::Isolated;
 
 /// Time each enricher has for one pipeline batch: a base, and more for each value it looks
@@ -51,6 +59,23 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
     let found = store::match_indicators(intel.conn(), &kinds, &values, &probes.addresses).await;
     let (intel_hits, intel_run) = intel.finish("intel", found, Vec::len).await?;
 
+    let (geo, geo_run) = open_geo(&mut *conn).await?;
+    let users = alerts.iter().flat_map(|a| a.entities.0.iter()).filter(|e| e.kind == EntityKind::User).count();
+    let mut people = Isolated::begin(&mut *conn, budget(users)).await?;
+    let found = identity::identities(people.conn(), alerts, &geo).await;
+    let (identities, identity_run) = people.finish("identity", found, |found| found.iter().map(Vec::len).sum()).await?;
+
+    let mut traffic = Isolated::begin(&mut *conn, budget(probes.addresses.len())).await?;
+    let found = activity::activity(traffic.conn(), alerts).await;
+    let (activity, activity_run) =
+        traffic.finish("activity", found, |found| found.values().filter(|a| a.events > 0).count()).await?;
+
+    let mut track = Isolated::begin(&mut *conn, budget(alerts.len())).await?;
+    let found = precision::records(track.conn(), alerts).await;
+    let (records, precision_run) = track.finish("precision", found, HashMap::len).await?;
+
+    let mut runs = vec![assets_run, intel_run, identity_run, activity_run, precision_run];
+    runs.extend(geo_run);
     let mut by_probe: HashMap<&str, Vec<&AssetHit>> = HashMap::new();
     for hit in asset_hits.iter().flatten() {
         by_probe.entry(hit.probe.as_str()).or_default().push(hit);
@@ -61,9 +86,26 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
     }
     let packets: Vec<(ContextPacket, riposte_domain::enrichment::ScoreBreakdown)> = alerts
         .iter()
-        .map(|alert| {
+        .enumerate()
+        .map(|(i, alert)| {
             let mut packet = packet_for(alert, &by_probe, &by_value);
-            packet.enrichers = vec![assets_run.clone(), intel_run.clone()];
+            packet.precision =
+                records.as_ref().and_then(|r| r.get(&(alert.source.clone(), alert.title.clone()))).copied();
+            packet.identities = identities.as_ref().and_then(|all| all.get(i)).cloned().unwrap_or_default();
+            for address in alert.entities.0.iter().filter(|e| e.kind == EntityKind::Ip).map(|e| e.value.as_str()) {
+                if let Some(found) = activity.as_ref().and_then(|all| all.get(address)).filter(|a| a.events > 0) {
+                    packet.activity.push(found.clone());
+                }
+                if let Some(place) = geo.locate(address) {
+                    packet.places.push(AddressPlace {
+                        address: address.to_owned(),
+                        label: place.label(),
+                        country: place.country,
+                        asn: place.asn,
+                    });
+                }
+            }
+            packet.enrichers = runs.clone();
             let breakdown = score(&weights, &score_input(alert.severity, &packet));
             (packet, breakdown)
         })
@@ -84,6 +126,38 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
     Ok(Enrichment { scores, packets })
 }
 
+/// The GeoIP databases configured, if any; one that cannot be read is reported as the
+/// `geoip` enricher failing, and the alert goes on without places.
+async fn open_geo(conn: &mut PgConnection) -> Result<(Geo, Option<EnricherRun>), BackendError> {
+    let setting = crate::store::identity::geo_setting(&mut *conn).await?;
+    let started = std::time::Instant::now();
+    let opened = Geo::open(setting.city_path.as_deref(), setting.asn_path.as_deref());
+    let elapsed_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    Ok(match opened {
+        Ok(geo) if geo.is_configured() => {
+            let run = EnricherRun { name: "geoip".into(), outcome: EnricherOutcome::Ok { matches: 0 }, elapsed_ms };
+            (geo, Some(run))
+        }
+        Ok(geo) => (geo, None),
+        Err(error) => {
+            tracing::warn!(%error, "GeoIP databases skipped");
+            (
+                Geo::default(),
+                Some(EnricherRun { name: "geoip".into(), outcome: EnricherOutcome::Failed { error }, elapsed_ms }),
+            )
+        }
+    })
+}
+
+/// When an alert happened, as far as its source says (else when it arrived).
+pub(crate) fn alert_time(alert: &Pending) -> time::OffsetDateTime {
+    alert.event_time.unwrap_or(alert.received_at)
+}
+
+pub(crate) fn ms(at: time::OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 /// What the score is computed from: the alert's severity (OCSF id) and its context packet.
 /// The back-test rebuilds the same input from stored packets.
 pub fn score_input(severity: i16, packet: &ContextPacket) -> ScoreInput {
@@ -91,6 +165,7 @@ pub fn score_input(severity: i16, packet: &ContextPacket) -> ScoreInput {
         severity: Severity::from_ocsf_id(i64::from(severity)),
         asset: packet.top_asset().map(|a| (a.criticality, a.internet_facing)),
         intel_confidence: packet.top_intel().map(|m| m.confidence),
+        precision: packet.precision.and_then(|p| Some((p.share()?, p.classified))),
         ..ScoreInput::default()
     }
 }

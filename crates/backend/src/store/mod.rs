@@ -8,6 +8,7 @@ pub mod context_sources;
 pub mod correlation;
 pub mod enrichment;
 pub mod escalation;
+pub mod identity;
 pub mod incident_evidence;
 pub mod incident_links;
 pub mod incident_moves;

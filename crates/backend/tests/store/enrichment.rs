@@ -245,3 +245,35 @@ async fn a_file_listing_one_asset_twice_keeps_the_later_row_and_says_so() {
         .expect("dc01");
     assert_eq!(criticality, 5);
 }
+
+#[tokio::test]
+async fn a_detection_that_was_mostly_false_positives_scores_lower() {
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    let noisy = |n: u32| {
+        format!(
+            r#"{{"title":"Noisy rule","severity":"high","source_ref":"noisy-{n}",
+                "entities":[{{"kind":"ip","value":"10.77.0.{n}","role":"source"}}]}}"#
+        )
+    };
+    let alerts: Vec<String> = (1..=6).map(noisy).collect();
+    let ids = send(&db, &backend, "ids", &alerts.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let (first, _, _) = context(&db, ids[0]).await;
+    assert_eq!(first.precision, None, "no history yet");
+    // Analysts closed five of the six incidents as false positives and one as a true positive.
+    sqlx::query(
+        "update incident set status = 'closed', \
+             classification = case when incident_id = (select min(incident_id) from incident) \
+                 then 'true_positive' else 'false_positive' end",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("close");
+    assert_eq!(riposte_backend::enrichment::precision::refresh(&db.pool).await.expect("refresh"), 1);
+    let id = send(&db, &backend, "ids", &[&noisy(7)]).await[0];
+    let (packet, breakdown, _) = context(&db, id).await;
+    assert_eq!(packet.precision.map(|p| (p.true_positives, p.classified)), Some((1, 6)));
+    let factor = breakdown.factors.iter().find(|f| f.name == "precision").expect("factor");
+    assert_eq!(factor.reason, "17% true positives of 6");
+    assert!(breakdown.score < context(&db, ids[0]).await.1.score);
+}

@@ -36,7 +36,7 @@ fn service_install(host: &str) -> String {
 }
 
 /// Stores context events as `source`, runs the pipeline.
-async fn send_context(db: &TestDb, backend: &Backend, source: &str, events: Vec<ContextEvent>) {
+pub(crate) async fn send_context(db: &TestDb, backend: &Backend, source: &str, events: Vec<ContextEvent>) {
     let (_, secret) =
         create_token(backend, Actor::CommandLine, source, source, &[TokenScope::Ingest]).await.expect("token");
     let token = authenticate_token(backend, &secret).await.expect("valid");

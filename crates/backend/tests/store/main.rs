@@ -3,6 +3,7 @@
 mod administration;
 mod enrichment;
 mod escalation;
+mod identity;
 mod incidents;
 mod ingest_store;
 mod search;

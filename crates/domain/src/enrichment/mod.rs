@@ -1,8 +1,10 @@
 //! Context before a human looks: the asset inventory, threat-intelligence indicators, the
 //! context packet an alert carries, and the explainable triage score computed from it.
 
+pub mod activity;
 pub mod asset;
 pub mod backtest;
+pub mod identity;
 pub mod indicator;
 pub mod packet;
 pub mod score;

@@ -61,7 +61,48 @@ pub struct EnricherRun {
 pub struct ContextPacket {
     pub intel: Vec<IntelMatch>,
     pub assets: Vec<AssetMatch>,
+    /// The sign-in pattern of each user the alert names.
+    #[serde(default)]
+    pub identities: Vec<super::identity::IdentityContext>,
+    /// Recent flows and DNS lookups of each address the alert names.
+    #[serde(default)]
+    pub activity: Vec<super::activity::NetworkActivity>,
+    /// Where each address is, with a GeoIP/ASN database configured.
+    #[serde(default)]
+    pub places: Vec<AddressPlace>,
+    /// How often this detection was a true positive in classified incidents.
+    #[serde(default)]
+    pub precision: Option<Precision>,
     pub enrichers: Vec<EnricherRun>,
+}
+
+/// A detection's track record: true positives among the closed incidents it appeared in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Precision {
+    pub true_positives: u32,
+    pub classified: u32,
+}
+
+impl Precision {
+    /// Fewer classified incidents than this say too little; the default precision applies.
+    pub const MIN_CLASSIFIED: u32 = 5;
+    /// A detection that was never right still scores above zero: it may be right next time.
+    pub const FLOOR: f64 = 0.1;
+
+    /// The share of true positives, once there is enough history.
+    pub fn share(&self) -> Option<f64> {
+        (self.classified >= Self::MIN_CLASSIFIED)
+            .then(|| (f64::from(self.true_positives) / f64::from(self.classified)).max(Self::FLOOR))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressPlace {
+    pub address: String,
+    /// "Paris, FR · AS3215 Orange".
+    pub label: String,
+    pub country: Option<String>,
+    pub asn: Option<u32>,
 }
 
 impl ContextPacket {
@@ -82,5 +123,17 @@ impl ContextPacket {
             .filter(|r| !matches!(r.outcome, EnricherOutcome::Ok { .. }))
             .map(|r| r.name.as_str())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Precision;
+
+    #[test]
+    fn precision_needs_enough_history_and_has_a_floor() {
+        assert_eq!(Precision { true_positives: 3, classified: 4 }.share(), None);
+        assert_eq!(Precision { true_positives: 3, classified: 6 }.share(), Some(0.5));
+        assert_eq!(Precision { true_positives: 0, classified: 40 }.share(), Some(Precision::FLOOR));
     }
 }

@@ -76,8 +76,8 @@ pub struct ScoreInput {
     pub asset: Option<(u8, bool)>,
     /// The highest confidence (0 to 100) among intelligence matches.
     pub intel_confidence: Option<u8>,
-    /// The detection's share of true positives among its classified alerts.
-    pub precision: Option<f64>,
+    /// The detection's share of true positives among its classified alerts, and of how many.
+    pub precision: Option<(f64, u32)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,7 +135,7 @@ pub fn score(weights: &ScoreWeights, input: &ScoreInput) -> ScoreBreakdown {
         None => factor("intel", "no match".into(), weights.no_intel),
     });
     factors.push(match input.precision {
-        Some(p) => factor("precision", format!("{:.0}% true positives", p * 100.0), p),
+        Some((p, of)) => factor("precision", format!("{:.0}% true positives of {of}", p * 100.0), p),
         None => factor("precision", "no history".into(), weights.default_precision),
     });
     let product: f64 = factors.iter().map(|f| f.value).product();
@@ -182,13 +182,14 @@ mod tests {
             severity: Some(Severity::Low),
             cvss: Some(9.8),
             asset: Some((4, false)),
-            precision: Some(0.5),
+            precision: Some((0.5, 12)),
             ..ScoreInput::default()
         };
         let b = score(&ScoreWeights::default(), &input);
         // 0.98 × 0.8 × 0.8 × 0.7 × 0.5 = 0.2195
         assert_eq!(b.score, 22);
         assert_eq!(b.factors[0].name, "CVSS");
+        assert_eq!(b.factors[4].reason, "50% true positives of 12");
     }
 
     #[test]
