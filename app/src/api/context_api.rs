@@ -37,3 +37,23 @@ pub async fn get_context_import(id: i64) -> Result<ImportView, AppError> {
     let user = require_user().await?;
     riposte_backend::context_sources::import_status(&backend()?, Caller::User(&user), id).await.map_err(fail)
 }
+
+/// The GeoIP (City) and ASN database paths on the server, either unset.
+#[server(prefix = "/api", endpoint = "geoip_databases")]
+pub async fn geoip_databases() -> Result<(Option<String>, Option<String>), AppError> {
+    use super::request::{backend, fail, require_user};
+    use riposte_backend::admin::Actor;
+    let user = require_user().await?;
+    riposte_backend::enrichment::geo_setting::get(&backend()?, Actor::User(&user)).await.map_err(fail)
+}
+
+/// Sets the database paths (each file is opened first); an empty path unsets it.
+#[server(prefix = "/api", endpoint = "set_geoip_databases")]
+pub async fn set_geoip_databases(city_path: String, asn_path: String) -> Result<(), AppError> {
+    use super::request::{backend, fail, require_user};
+    use riposte_backend::admin::Actor;
+    let user = require_user().await?;
+    riposte_backend::enrichment::geo_setting::save(&backend()?, Actor::User(&user), Some(&city_path), Some(&asn_path))
+        .await
+        .map_err(fail)
+}

@@ -7,13 +7,16 @@ use leptos_meta::Title;
 use riposte_domain::Permission;
 use riposte_domain::enrichment::ImportView;
 
-use crate::api::context_api::{ContextOverview, get_context_overview};
+use crate::api::context_api::{ContextOverview, SetGeoipDatabases, geoip_databases, get_context_overview};
+use crate::components::error_notice::ActionOutcome;
 use crate::components::require_permission::RequirePermission;
 use crate::pages::queue_page::short_time;
 
 #[component]
 pub fn ContextPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_context_overview());
+    let save_geo = ServerAction::<SetGeoipDatabases>::new();
+    let geo = Resource::new(move || save_geo.version().get(), |_| geoip_databases());
     view! {
         <Title text="Context · Riposte"/>
         <RequirePermission permission=Permission::ManageContext>
@@ -25,7 +28,35 @@ pub fn ContextPage() -> impl IntoView {
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                 })}
             </Transition>
+            <GeoPanel geo save=save_geo/>
         </RequirePermission>
+    }
+}
+
+/// The GeoIP and ASN databases (MaxMind mmdb files on the server) that place addresses.
+#[component]
+fn GeoPanel(
+    geo: Resource<Result<(Option<String>, Option<String>), crate::AppError>>,
+    save: ServerAction<SetGeoipDatabases>,
+) -> impl IntoView {
+    view! {
+        <section class="panel" aria-label="GeoIP databases">
+            <h2>"GeoIP and ASN databases"</h2>
+            <p class="hint">"Paths on the server to MaxMind-format files (GeoLite2-City.mmdb, GeoLite2-ASN.mmdb). With them, alerts show where addresses are and users' sign-ins are checked for impossible travel. A replaced file is picked up without a restart."</p>
+            <ActionOutcome result=save.value().into() success_text="Saved: alerts enriched from now on are placed with these databases."/>
+            <Transition fallback=|| ()>
+                {move || geo.get().map(|result| match result {
+                    Ok((city, asn)) => view! {
+                        <ActionForm action=save attr:class="row-form" attr:aria-label="GeoIP database paths">
+                            <label>"City database " <input type="text" name="city_path" value=city.unwrap_or_default() placeholder="/var/lib/riposte/GeoLite2-City.mmdb"/></label>
+                            <label>"ASN database " <input type="text" name="asn_path" value=asn.unwrap_or_default() placeholder="/var/lib/riposte/GeoLite2-ASN.mmdb"/></label>
+                            <button type="submit">"Save paths"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -313,6 +313,18 @@ const ROWS: &[Row] = &[
         form: "weights[sev_info]=0.1&weights[sev_low]=0.3&weights[sev_medium]=0.5&weights[sev_high]=0.8&weights[sev_critical]=1&weights[unknown_criticality]=3&weights[internal]=0.8&weights[unknown_exposure]=0.9&weights[no_intel]=0.7&weights[default_precision]=1&days=30",
         access: Access::Needs(Permission::ManageSettings),
     },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/geoip_databases",
+        form: "",
+        access: Access::Needs(Permission::ManageContext),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/set_geoip_databases",
+        form: "city_path=%2Fno%2Fsuch.mmdb&asn_path=",
+        access: Access::Needs(Permission::ManageContext),
+    },
     Row { kind: Kind::ServerFn, path: "/api/sla_targets", form: "", access: Access::Needs(Permission::ViewIncidents) },
     Row {
         kind: Kind::ServerFn,

@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod geo;
+pub mod geo_setting;
 pub mod identity;
 pub mod isolated;
 pub mod precision;
