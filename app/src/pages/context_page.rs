@@ -33,12 +33,12 @@ pub fn ContextPage() -> impl IntoView {
     }
 }
 
+/// The City and ASN database paths, either unset.
+type GeoPaths = (Option<String>, Option<String>);
+
 /// The GeoIP and ASN databases (MaxMind mmdb files on the server) that place addresses.
 #[component]
-fn GeoPanel(
-    geo: Resource<Result<(Option<String>, Option<String>), crate::AppError>>,
-    save: ServerAction<SetGeoipDatabases>,
-) -> impl IntoView {
+fn GeoPanel(geo: Resource<Result<GeoPaths, crate::AppError>>, save: ServerAction<SetGeoipDatabases>) -> impl IntoView {
     view! {
         <section class="panel" aria-label="GeoIP databases">
             <h2>"GeoIP and ASN databases"</h2>

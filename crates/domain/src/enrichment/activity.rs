@@ -3,13 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::Seen;
+use super::identity::{Seen, top};
 
 /// Hours of context read before an alert.
 pub const ACTIVITY_HOURS: u32 = 24;
 /// Context events read per address (the most recent).
 pub const ACTIVITY_EVENTS: usize = 200;
-const TOP: usize = 5;
 
 /// One context event touching the address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,18 +44,7 @@ fn is_flow(kind: &str) -> bool {
 }
 
 pub fn summarize(address: &str, touches: &[Touch]) -> NetworkActivity {
-    let count = |items: Vec<String>| {
-        let mut seen: Vec<Seen> = Vec::new();
-        for value in items {
-            match seen.iter_mut().find(|s| s.value == value) {
-                Some(s) => s.count += 1,
-                None => seen.push(Seen { value, count: 1, place: String::new() }),
-            }
-        }
-        seen.sort_by(|a, b| b.count.cmp(&a.count));
-        seen.truncate(TOP);
-        seen
-    };
+    let count = |items: Vec<String>| top(items.into_iter().map(|v| (v, String::new())));
     let flows: Vec<&Touch> = touches.iter().filter(|t| is_flow(&t.kind)).collect();
     let denied = touches
         .iter()

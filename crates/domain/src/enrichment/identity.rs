@@ -157,8 +157,9 @@ pub fn identity_context(user: &str, history: &[Logon], alert: &AlertSide) -> Ide
     }
 }
 
-/// The most frequent values, most frequent first (ties by first appearance).
-fn top(values: impl Iterator<Item = (String, String)>) -> Vec<Seen> {
+/// The [`TOP`] most frequent values with their place, most frequent first (ties by first
+/// appearance).
+pub(crate) fn top(values: impl Iterator<Item = (String, String)>) -> Vec<Seen> {
     let mut seen: Vec<Seen> = Vec::new();
     for (value, place) in values {
         match seen.iter_mut().find(|s| s.value == value) {
@@ -166,7 +167,7 @@ fn top(values: impl Iterator<Item = (String, String)>) -> Vec<Seen> {
             None => seen.push(Seen { value, count: 1, place }),
         }
     }
-    seen.sort_by(|a, b| b.count.cmp(&a.count));
+    seen.sort_by_key(|s| std::cmp::Reverse(s.count));
     seen.truncate(TOP);
     seen
 }
