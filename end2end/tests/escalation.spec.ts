@@ -4,27 +4,14 @@
 // every event and its time) and whose alert shows its context packet. Administrators read
 // the rules in force and their history, and a draft with a mistake is refused by name.
 import { expect } from "@playwright/test";
-import { ingestToken, javascriptOn, ready, signIn, test } from "./helpers";
-
-function failedLogon(user: string, from: string, record: number, host: string): string {
-  return JSON.stringify({
-    "@timestamp": new Date().toISOString(),
-    winlog: {
-      channel: "Security",
-      event_id: "4625",
-      computer_name: host,
-      record_id: record,
-      event_data: { TargetUserName: user, LogonType: "3", IpAddress: from, IpPort: "50522" },
-    },
-  });
-}
+import { ingestToken, windowsLogon, javascriptOn, ready, signIn, test } from "./helpers";
 
 test("an analyst sees the why-trace and the context packet on an escalated incident", async ({ page, request }, info) => {
   const token = ingestToken("windows");
   const stamp = Date.now();
   const user = `e2e-${info.project.name}-${stamp}`;
   const from = `198.19.${stamp % 250}.${1 + ((stamp >> 8) % 250)}`;
-  const logons = Array.from({ length: 5 }, (_, i) => failedLogon(user, from, stamp * 10 + i, `ws-${stamp}.demo.example`)).join("\n");
+  const logons = Array.from({ length: 5 }, (_, i) => windowsLogon("4625", user, from, stamp * 10 + i, `ws-${stamp}.demo.example`)).join("\n");
   const sent = await request.post("/api/v1/events/windows", {
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
     data: logons,

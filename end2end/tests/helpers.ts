@@ -56,3 +56,17 @@ export function ingestToken(source = "e2e"): string {
   if (!match) throw new Error(`no token in: ${output}`);
   return match[1];
 }
+
+/** A Windows Security logon event (4624 success, 4625 failure) as Winlogbeat ships it. */
+export function windowsLogon(eventId: "4624" | "4625", user: string, from: string, record: number, host: string, at = new Date()): string {
+  return JSON.stringify({
+    "@timestamp": at.toISOString(),
+    winlog: {
+      channel: "Security",
+      event_id: eventId,
+      computer_name: host,
+      record_id: record,
+      event_data: { TargetUserName: user, LogonType: eventId === "4624" ? "10" : "3", IpAddress: from, IpPort: "50522" },
+    },
+  });
+}

@@ -4,20 +4,7 @@
 // opened, the acknowledge clock runs; an analyst pauses the clocks while waiting on the ISP,
 // sees the pause on the page, in the queue and in the log, and resumes them.
 import { expect } from "@playwright/test";
-import { ingestToken, ready, signIn, test } from "./helpers";
-
-function logon(user: string, from: string, record: number, host: string, at: Date): string {
-  return JSON.stringify({
-    "@timestamp": at.toISOString(),
-    winlog: {
-      channel: "Security",
-      event_id: "4624",
-      computer_name: host,
-      record_id: record,
-      event_data: { TargetUserName: user, LogonType: "10", IpAddress: from, IpPort: "50522" },
-    },
-  });
-}
+import { ingestToken, windowsLogon, ready, signIn, test } from "./helpers";
 
 test("an analyst sees a user's sign-in pattern and pauses the SLA clocks while waiting on the ISP", async ({ page, request }, info) => {
   const stamp = Date.now();
@@ -25,7 +12,7 @@ test("an analyst sees a user's sign-in pattern and pauses the SLA clocks while w
   const usual = `198.18.${stamp % 250}.${1 + ((stamp >> 8) % 250)}`;
   const fresh = `198.19.${(stamp >> 4) % 250}.${1 + ((stamp >> 12) % 250)}`;
   const earlier = (hours: number) => new Date(stamp - hours * 3_600_000);
-  const logons = [3, 2, 1].map((h, i) => logon(user, usual, stamp * 10 + i, `ws-${stamp}.corp.example`, earlier(h))).join("\n");
+  const logons = [3, 2, 1].map((h, i) => windowsLogon("4624", user, usual, stamp * 10 + i, `ws-${stamp}.corp.example`, earlier(h))).join("\n");
   const sent = await request.post("/api/v1/events/windows", {
     headers: { Authorization: `Bearer ${ingestToken("windows")}`, "Content-Type": "application/x-ndjson" },
     data: logons,
