@@ -7,8 +7,9 @@ use riposte_domain::alert::EntityKind;
 use riposte_domain::enrichment::activity::{ACTIVITY_EVENTS, ACTIVITY_HOURS, NetworkActivity, Touch, summarize};
 use sqlx::PgConnection;
 
-use super::{alert_time, ms};
+use super::latest_times;
 use crate::BackendError;
+use crate::alerts::epoch_ms;
 use crate::store::identity as store;
 use crate::store::pipeline::Pending;
 
@@ -17,13 +18,9 @@ pub async fn activity(
     conn: &mut PgConnection,
     alerts: &[&Pending],
 ) -> Result<HashMap<String, NetworkActivity>, BackendError> {
-    let mut latest: HashMap<&str, time::OffsetDateTime> = HashMap::new();
-    for alert in alerts {
-        for entity in alert.entities.0.iter().filter(|e| e.kind == EntityKind::Ip) {
-            let at = alert_time(alert);
-            latest.entry(entity.value.as_str()).and_modify(|t| *t = (*t).max(at)).or_insert(at);
-        }
-    }
+    let latest = latest_times(alerts, |alert| {
+        alert.entities.0.iter().filter(|e| e.kind == EntityKind::Ip).map(|e| e.value.as_str())
+    });
     if latest.is_empty() {
         return Ok(HashMap::new());
     }
@@ -35,7 +32,7 @@ pub async fn activity(
     let mut by_address: HashMap<String, Vec<Touch>> = HashMap::new();
     for row in rows {
         by_address.entry(row.address).or_default().push(Touch {
-            at_ms: ms(row.at),
+            at_ms: epoch_ms(row.at),
             kind: row.kind,
             peer: row.peer,
             dest_port: row.dest_port,

@@ -55,6 +55,27 @@ impl Geo {
     }
 }
 
+/// A batch's places, each address looked up once however many alerts and logons name it.
+pub struct Places<'g> {
+    geo: &'g Geo,
+    seen: HashMap<String, Option<Place>>,
+}
+
+impl<'g> Places<'g> {
+    pub fn new(geo: &'g Geo) -> Places<'g> {
+        Places { geo, seen: HashMap::new() }
+    }
+
+    pub fn of(&mut self, address: &str) -> Option<Place> {
+        if let Some(known) = self.seen.get(address) {
+            return known.clone();
+        }
+        let place = self.geo.locate(address);
+        self.seen.insert(address.to_owned(), place.clone());
+        place
+    }
+}
+
 fn lookup<'a, T: Deserialize<'a>>(db: &'a Reader<Vec<u8>>, ip: IpAddr) -> Option<T> {
     db.lookup(ip).ok()?.decode::<T>().ok().flatten()
 }

@@ -1,5 +1,5 @@
 //! The identity enricher: for each user an alert names, their sign-in pattern from the
-//! logons already ingested, with places from the GeoIP databases when configured.
+//! logons already ingested, with places from the GeoIP databases when configured (each address looked up once).
 
 use std::collections::HashMap;
 
@@ -7,9 +7,10 @@ use riposte_domain::alert::{EntityKind, EntityRole};
 use riposte_domain::enrichment::identity::{AlertSide, HISTORY_DAYS, IdentityContext, Logon, identity_context};
 use sqlx::PgConnection;
 
-use super::geo::Geo;
-use super::{alert_time, ms};
+use super::geo::Places;
+use super::{alert_time, latest_times};
 use crate::BackendError;
+use crate::alerts::epoch_ms;
 use crate::store::identity as store;
 use crate::store::pipeline::Pending;
 
@@ -20,31 +21,23 @@ const PER_USER: i64 = 500;
 pub async fn identities(
     conn: &mut PgConnection,
     alerts: &[&Pending],
-    geo: &Geo,
+    places: &mut Places<'_>,
 ) -> Result<Vec<Vec<IdentityContext>>, BackendError> {
-    let mut latest: HashMap<String, time::OffsetDateTime> = HashMap::new();
-    for alert in alerts {
-        for user in users(alert) {
-            let at = alert_time(alert);
-            latest.entry(user).and_modify(|t| *t = (*t).max(at)).or_insert(at);
-        }
-    }
+    let latest = latest_times(alerts, users);
     if latest.is_empty() {
         return Ok(vec![Vec::new(); alerts.len()]);
     }
     let (names, until): (Vec<String>, Vec<time::OffsetDateTime>) = latest.into_iter().unzip();
     let days = i32::try_from(HISTORY_DAYS).unwrap_or(30);
     let rows = store::logons(conn, &names, &until, days, PER_USER).await?;
-    let mut places: HashMap<String, Option<riposte_domain::enrichment::identity::Place>> = HashMap::new();
-    let mut place_of = |address: &str| places.entry(address.to_owned()).or_insert_with(|| geo.locate(address)).clone();
     let mut history: HashMap<&str, Vec<Logon>> = HashMap::new();
     for row in &rows {
         history.entry(row.user_key.as_str()).or_default().push(Logon {
-            at_ms: ms(row.at),
+            at_ms: epoch_ms(row.at),
             success: row.outcome.as_deref() == Some("success"),
             host: row.host_name.clone(),
             source: row.src_ip.clone(),
-            place: row.src_ip.as_deref().and_then(&mut place_of),
+            place: row.src_ip.as_deref().and_then(|a| places.of(a)),
         });
     }
     Ok(alerts
@@ -57,8 +50,8 @@ pub async fn identities(
                 .find(|e| e.kind == EntityKind::Ip && e.role != Some(EntityRole::Destination))
                 .map(|e| e.value.clone());
             let side = AlertSide {
-                at_ms: ms(alert_time(alert)),
-                place: source.as_deref().and_then(&mut place_of),
+                at_ms: epoch_ms(alert_time(alert)),
+                place: source.as_deref().and_then(|a| places.of(a)),
                 source,
                 host: alert.entities.0.iter().find(|e| e.kind == EntityKind::Host).map(|e| e.value.clone()),
             };

@@ -23,7 +23,7 @@ use sqlx::PgConnection;
 use crate::BackendError;
 use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit};
 use crate::store::pipeline::Pending;
-use geo::Geo;
+use geo::{Geo, Places};
 use isolated::Isolated;
 
 /// Time each enricher has for one pipeline batch: a base, and more for each value it looks
@@ -60,10 +60,11 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
     let found = store::match_indicators(intel.conn(), &kinds, &values, &probes.addresses).await;
     let (intel_hits, intel_run) = intel.finish("intel", found, Vec::len).await?;
 
-    let (geo, geo_run) = open_geo(&mut *conn).await?;
+    let (geo, mut geo_run) = open_geo(&mut *conn).await?;
+    let mut places = Places::new(&geo);
     let users = alerts.iter().flat_map(|a| a.entities.0.iter()).filter(|e| e.kind == EntityKind::User).count();
     let mut people = Isolated::begin(&mut *conn, budget(users)).await?;
-    let found = identity::identities(people.conn(), alerts, &geo).await;
+    let found = identity::identities(people.conn(), alerts, &mut places).await;
     let (identities, identity_run) = people.finish("identity", found, |found| found.iter().map(Vec::len).sum()).await?;
 
     let mut traffic = Isolated::begin(&mut *conn, budget(probes.addresses.len())).await?;
@@ -75,6 +76,10 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
     let found = precision::records(track.conn(), alerts).await;
     let (records, precision_run) = track.finish("precision", found, HashMap::len).await?;
 
+    if let Some(EnricherRun { outcome: EnricherOutcome::Ok { matches }, .. }) = &mut geo_run {
+        let placed = probes.addresses.iter().filter(|a| places.of(a).is_some()).count();
+        *matches = u32::try_from(placed).unwrap_or(u32::MAX);
+    }
     let mut runs = vec![assets_run, intel_run, identity_run, activity_run, precision_run];
     runs.extend(geo_run);
     let mut by_probe: HashMap<&str, Vec<&AssetHit>> = HashMap::new();
@@ -97,7 +102,7 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
                 if let Some(found) = activity.as_ref().and_then(|all| all.get(address)).filter(|a| a.events > 0) {
                     packet.activity.push(found.clone());
                 }
-                if let Some(place) = geo.locate(address) {
+                if let Some(place) = places.of(address) {
                     packet.places.push(AddressPlace {
                         address: address.to_owned(),
                         label: place.label(),
@@ -155,8 +160,24 @@ pub(crate) fn alert_time(alert: &Pending) -> time::OffsetDateTime {
     alert.event_time.unwrap_or(alert.received_at)
 }
 
-pub(crate) fn ms(at: time::OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+/// For each key the batch's alerts carry, the time of its latest alert: what the per-key
+/// enrichers (identity, activity) read history up to.
+pub(crate) fn latest_times<'a, K, I>(
+    alerts: &[&'a Pending],
+    keys: impl Fn(&'a Pending) -> I,
+) -> HashMap<K, time::OffsetDateTime>
+where
+    K: std::hash::Hash + Eq,
+    I: IntoIterator<Item = K>,
+{
+    let mut latest = HashMap::new();
+    for alert in alerts {
+        let at = alert_time(alert);
+        for key in keys(alert) {
+            latest.entry(key).and_modify(|t: &mut time::OffsetDateTime| *t = (*t).max(at)).or_insert(at);
+        }
+    }
+    latest
 }
 
 /// What the score is computed from: the alert's severity (OCSF id) and its context packet.

@@ -27,7 +27,7 @@ use riposte_domain::incident::{
     Classification, IncidentFilter, IncidentStatus, IncidentSummary, Priority, Queue, Tier,
 };
 
-use crate::alerts::rfc3339;
+use crate::alerts::{epoch_ms, rfc3339};
 use crate::store::incidents::{self, Actor, IncidentRow};
 use crate::{Backend, BackendError, CurrentUser};
 
@@ -79,12 +79,8 @@ pub(crate) fn summary(row: IncidentRow) -> Result<IncidentSummary, BackendError>
     })
 }
 
-fn ms(at: time::OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
 fn now_ms() -> i64 {
-    ms(time::OffsetDateTime::now_utc())
+    epoch_ms(time::OffsetDateTime::now_utc())
 }
 
 /// The SLA clocks' inputs; none when the priority has no targets (or it was merged away).
@@ -93,10 +89,10 @@ pub(crate) fn sla_facts(row: &IncidentRow) -> Option<SlaFacts> {
         return None;
     }
     Some(SlaFacts {
-        opened_ms: ms(row.opened_at),
-        acknowledged_ms: row.acknowledged_at.map(ms),
-        contained_ms: row.contained_at.map(ms),
-        paused_since_ms: row.sla_paused_at.map(ms),
+        opened_ms: epoch_ms(row.opened_at),
+        acknowledged_ms: row.acknowledged_at.map(epoch_ms),
+        contained_ms: row.contained_at.map(epoch_ms),
+        paused_since_ms: row.sla_paused_at.map(epoch_ms),
         waiting_on: row.waiting_on.clone(),
         paused_total_ms: row.sla_paused_ms,
         ack_minutes: u32::try_from(row.ack_minutes?).ok()?,

@@ -40,7 +40,8 @@ pub struct IncidentRow {
     pub contain_minutes: Option<i32>,
 }
 
-const COLUMNS: &str = "i.incident_id, i.title, i.status, i.classification, i.severity, i.priority, i.tier, \
+/// The columns an [`IncidentRow`] reads (`i` is the incident, `u` its owner).
+pub const COLUMNS: &str = "i.incident_id, i.title, i.status, i.classification, i.severity, i.priority, i.tier, \
     i.owner_user_id, u.username as owner, i.tags, i.attack_techniques, i.tlp, i.alert_count, i.event_count, \
     i.first_seen, i.last_seen, i.updated_at, i.version, i.merged_into, \
     (select h.to_tier from incident_handoff h where h.incident_id = i.incident_id and h.acknowledged_at is null \
@@ -49,11 +50,6 @@ const COLUMNS: &str = "i.incident_id, i.title, i.status, i.classification, i.sev
     (extract(epoch from i.sla_paused_total) * 1000)::int8 as sla_paused_ms, i.sla_breached, \
     (select t.ack_minutes from sla_target t where t.priority = i.priority) as ack_minutes, \
     (select t.contain_minutes from sla_target t where t.priority = i.priority) as contain_minutes";
-
-/// The columns an [`IncidentRow`] reads, for queries elsewhere (`i` is the incident, `u` its owner).
-pub fn incident_columns() -> &'static str {
-    COLUMNS
-}
 
 const FROM: &str = "incident i left join app_user u on u.user_id = i.owner_user_id";
 

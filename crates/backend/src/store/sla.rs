@@ -2,7 +2,7 @@
 
 use sqlx::{FromRow, PgConnection, PgExecutor};
 
-use super::incidents::{IncidentRow, incident_columns};
+use super::incidents::{COLUMNS, IncidentRow};
 use crate::BackendError;
 
 #[derive(Debug, Clone, FromRow)]
@@ -44,15 +44,14 @@ pub async fn save_target(
 /// paused time (the caller re-checks each with the same rules the queues show).
 pub async fn overdue(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<IncidentRow>, BackendError> {
     Ok(sqlx::query_as(&format!(
-        "select {} from incident i left join app_user u on u.user_id = i.owner_user_id \
+        "select {COLUMNS} from incident i left join app_user u on u.user_id = i.owner_user_id \
            join sla_target t on t.priority = i.priority \
          where i.contained_at is null and i.merged_into is null \
            and coalesce(i.sla_paused_at, now()) - i.opened_at - i.sla_paused_total > make_interval(mins => \
                case when i.acknowledged_at is null and not 'acknowledge' = any(i.sla_breached) \
                     then t.ack_minutes else t.contain_minutes end) \
            and not i.sla_breached @> array['acknowledge', 'contain'] \
-         order by i.opened_at limit $1",
-        incident_columns()
+         order by i.opened_at limit $1"
     ))
     .bind(limit)
     .fetch_all(db)
