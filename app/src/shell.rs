@@ -7,12 +7,12 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::app_layout::AppLayout;
 use crate::pages::{
-    admin_page::AdminPage, alert_page::AlertPage, containment_page::ContainmentPage,
-    context_import_page::ContextImportPage, context_page::ContextPage, correlation_admin_page::CorrelationAdminPage,
-    dashboards_page::DashboardsPage, escalation_admin_page::EscalationAdminPage, home_page::HomePage,
-    incident_page::IncidentPage, incidents_page::IncidentsPage, ingest_admin_page::IngestAdminPage,
-    not_found_page::NotFoundPage, queue_page::QueuePage, scoring_admin_page::ScoringAdminPage, search_page::SearchPage,
-    sign_in_page::SignInPage,
+    admin_page::AdminPage, alert_page::AlertPage, asset_edit_page::AssetEditPage, assets_page::AssetsPage,
+    containment_page::ContainmentPage, context_import_page::ContextImportPage, context_page::ContextPage,
+    correlation_admin_page::CorrelationAdminPage, dashboards_page::DashboardsPage,
+    escalation_admin_page::EscalationAdminPage, home_page::HomePage, incident_page::IncidentPage,
+    incidents_page::IncidentsPage, ingest_admin_page::IngestAdminPage, not_found_page::NotFoundPage,
+    queue_page::QueuePage, scoring_admin_page::ScoringAdminPage, search_page::SearchPage, sign_in_page::SignInPage,
 };
 
 /// The full document rendered on the server around [`App`].
@@ -65,6 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/escalation") ssr=SsrMode::Async view=EscalationAdminPage/>
                     <Route path=path!("/context") ssr=SsrMode::Async view=ContextPage/>
                     <Route path=path!("/context/imports/:id") ssr=SsrMode::Async view=ContextImportPage/>
+                    <Route path=path!("/context/assets") ssr=SsrMode::Async view=AssetsPage/>
+                    <Route path=path!("/context/assets/:id") ssr=SsrMode::Async view=AssetEditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -49,8 +49,13 @@ export async function navLabels(page: Page): Promise<string[]> {
 
 /** A fresh ingest token for `source`, made with the server's own command line. */
 export function ingestToken(source = "e2e"): string {
+  return apiToken(source, "ingest");
+}
+
+/** A fresh API token for `source` with one scope (ingest, read, triage, context). */
+export function apiToken(source: string, scope: string): string {
   const output = execFileSync(process.env.RIPOSTE_E2E_BIN!, [
-    "--data-dir", process.env.RIPOSTE_E2E_DATA_DIR!, "token", "create", "e2e sensor", "--source", source, "--scope", "ingest",
+    "--data-dir", process.env.RIPOSTE_E2E_DATA_DIR!, "token", "create", "e2e sensor", "--source", source, "--scope", scope,
   ], { env: { ...process.env, RUST_LOG: "warn" } }).toString();
   const match = output.match(/^token: (\S+)$/m);
   if (!match) throw new Error(`no token in: ${output}`);

@@ -2,6 +2,7 @@
 //! They are public HTTP endpoints under `/api/`, so every one checks its caller itself.
 
 pub mod alerts_api;
+pub mod assets_api;
 pub mod context_api;
 pub mod correlation_admin_api;
 pub mod escalation_api;

@@ -64,7 +64,8 @@ fn GeoPanel(geo: Resource<Result<GeoPaths, crate::AppError>>, save: ServerAction
 fn Overview(o: ContextOverview) -> impl IntoView {
     view! {
         <p data-testid="context-counts">
-            {o.assets} " assets · " {o.indicators} " indicators (" {o.live_indicators} " live)"
+            {o.assets} " assets · " {o.indicators} " indicators (" {o.live_indicators} " live) · "
+            <a href="/context/assets">"Browse and edit the asset inventory"</a>
         </p>
         <div class="columns">
             <ImportForm
@@ -80,7 +81,7 @@ fn Overview(o: ContextOverview) -> impl IntoView {
                 kind="indicators"
                 formats=&[("csv", "CSV"), ("stix", "STIX 2.1 bundle"), ("misp", "MISP feed event")]
                 named=true
-                hint="CSV columns: type, value, and optionally source, confidence, tlp, expires, description."
+                hint="CSV columns: type, value, and optionally source, confidence, tlp, expires, description. A MISP feed's manifest.json URL imports every event of the feed."
                 button="Import watchlist"
             />
         </div>
@@ -90,7 +91,8 @@ fn Overview(o: ContextOverview) -> impl IntoView {
 }
 
 /// One upload form: a plain multipart POST to the import API, which sends the browser on to
-/// the job's page. `named` asks for the list or feed name (watchlists).
+/// the job's page. A file, or a URL the job fetches. `named` asks for the list or feed name
+/// (watchlists).
 #[component]
 fn ImportForm(
     title: &'static str,
@@ -112,7 +114,8 @@ fn ImportForm(
             {named.then(|| view! {
                 <label>"List or feed name "<input type="text" name="source" required maxlength="200"/></label>
             })}
-            <label>"File "<input type="file" name="file" required/></label>
+            <label>"File "<input type="file" name="file"/></label>
+            <label>"or fetch it from a URL "<input type="url" name="url" placeholder="https://feeds.example/list.csv"/></label>
             <p class="hint">{hint}</p>
             <button type="submit">{button}</button>
         </form>

@@ -2,6 +2,8 @@
 
 pub mod admin_page;
 pub mod alert_page;
+pub mod asset_edit_page;
+pub mod assets_page;
 pub mod containment_page;
 pub mod context_import_page;
 pub mod context_page;

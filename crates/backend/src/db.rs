@@ -12,12 +12,15 @@ const SLOW_STATEMENT: Duration = Duration::from_secs(10);
 /// The migrations in the repository's `migrations/` folder, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
-/// Opens a pool; `max_connections` is per server process.
+/// Opens a pool; `max_connections` is per server process. JIT compilation is off for its
+/// sessions: the pipeline's statements over arrays of thousands of values have large cost
+/// estimates, so PostgreSQL compiled them on every run, spending more time compiling (a
+/// quarter of a second, measured) than executing.
 pub async fn connect(options: PgConnectOptions, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options.log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT))
+        .connect_with(options.options([("jit", "off")]).log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT))
         .await
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod assets;
 pub mod auth;
 pub mod background;
 pub mod caller;

@@ -59,6 +59,8 @@ struct Phase {
     to_enrich: (f64, f64),
     intel_share: f64,
     asset_share: f64,
+    /// Each enricher's time per batch: (name, p50, p99 ms).
+    enrichers: Vec<(String, f64, f64)>,
 }
 
 async fn run(options: &Options, binary: &std::path::Path, data_dir: &std::path::Path) -> anyhow::Result<()> {
@@ -120,6 +122,11 @@ async fn measure(server: &Server, indicators: usize, assets: usize, alerts: usiz
             p.intel_share * 100.0,
             p.asset_share * 100.0
         );
+    }
+    for p in [&empty, &full] {
+        let each: Vec<String> =
+            p.enrichers.iter().map(|(name, p50, p99)| format!("{name} {p50:.0}/{p99:.0}")).collect();
+        println!("  {:<26} per enricher, ms per batch p50/p99: {}", p.name, each.join(", "));
     }
     println!(
         "\nfull context / baseline, p99: stage {:.2}x, share {:.2}x",
@@ -184,7 +191,17 @@ async fn phase(
     .bind(first)
     .fetch_one(&mut *db)
     .await?;
+    let enrichers: Vec<(String, f64, f64)> = sqlx::query_as(
+        "select e->>'name', percentile_cont(0.5) within group (order by (e->>'elapsed_ms')::float8), \
+                percentile_cont(0.99) within group (order by (e->>'elapsed_ms')::float8) \
+         from (select distinct on (enriched_at) packet from alert_context where alert_id >= $1) p \
+         cross join jsonb_array_elements(p.packet->'enrichers') e group by 1 order by 1",
+    )
+    .bind(first)
+    .fetch_all(&mut *db)
+    .await?;
     Ok(Phase {
+        enrichers,
         name,
         alerts,
         rate,

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod indicators;
 pub mod misp;
+pub mod misp_feed;
 pub mod stix;
 mod time_text;
 

@@ -21,13 +21,14 @@ const DEMO_WATCHLIST: &str = include_str!("demo_context/watchlist.csv");
 /// alerts arrive enriched; loaded once, into an empty inventory.
 pub async fn load_demo_context(backend: &Backend) -> anyhow::Result<()> {
     use riposte_backend::admin::Actor;
-    use riposte_backend::context_sources::{ContextKind, ImportRequest, import_now};
+    use riposte_backend::context_sources::{ContextKind, ImportRequest, Payload, import_now};
     let mut conn = backend.pool.acquire().await?;
     let (assets, indicators, _) = riposte_backend::store::context_sources::counts(&mut conn).await?;
     let mut reports = Vec::new();
     if assets == 0 {
         let file = DEMO_INVENTORY.as_bytes();
-        let request = ImportRequest { kind: ContextKind::Assets, format: "csv", source: "", file_name: "demo", file };
+        let payload = Payload::File { name: "demo", bytes: file };
+        let request = ImportRequest { kind: ContextKind::Assets, format: "csv", source: "", payload };
         reports.push(import_now(backend, Actor::CommandLine, request).await?);
     }
     if indicators == 0 {
@@ -36,8 +37,7 @@ pub async fn load_demo_context(backend: &Backend) -> anyhow::Result<()> {
             kind: ContextKind::Indicators,
             format: "csv",
             source: "demo watchlist",
-            file_name: "demo",
-            file,
+            payload: Payload::File { name: "demo", bytes: file },
         };
         reports.push(import_now(backend, Actor::CommandLine, request).await?);
     }

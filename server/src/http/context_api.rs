@@ -1,5 +1,6 @@
 //! Importing the asset inventory and watchlists over HTTP: `POST /api/v1/context/imports`
-//! (multipart form: `kind` = assets | indicators, `format`, `source` for watchlists, `file`)
+//! (multipart form: `kind` = assets | indicators, `format`, `source` for watchlists, and either
+//! `file` or `url`: a published file, or a MISP feed's `manifest.json`, fetched by the job)
 //! queues a job and answers 202 with its id, or, for a browser's form, redirects to the job's
 //! page; `GET /api/v1/context/imports/{id}` reports its progress and the per-row errors.
 //! Signed-in users need the ManageContext permission; tokens the `context` scope.
@@ -9,7 +10,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use riposte_backend::Backend;
-use riposte_backend::context_sources::{ContextKind, ImportRequest, import_status, queue_import};
+use riposte_backend::context_sources::{ContextKind, ImportRequest, Payload, import_status, queue_import};
 use serde_json::json;
 
 use super::api_auth::ApiCaller;
@@ -25,8 +26,8 @@ pub async fn create(
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
     let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_import", message);
-    let (mut kind, mut format, mut source, mut file_name, mut file) =
-        (None, String::new(), String::new(), String::new(), None);
+    let (mut kind, mut format, mut source, mut url, mut file_name, mut file) =
+        (None, String::new(), String::new(), String::new(), String::new(), None);
     while let Some(field) = form.next_field().await.map_err(|e| bad(format!("unreadable form: {e}")))? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
@@ -34,7 +35,7 @@ pub async fn create(
                 file_name = field.file_name().unwrap_or("").to_owned();
                 file = Some(field.bytes().await.map_err(|e| bad(format!("unreadable file: {e}")))?);
             }
-            "kind" | "format" | "source" => {
+            "kind" | "format" | "source" | "url" => {
                 let text = field.text().await.map_err(|e| bad(format!("unreadable {name}: {e}")))?;
                 match name.as_str() {
                     "kind" => {
@@ -44,6 +45,7 @@ pub async fn create(
                         )
                     }
                     "format" => format = text,
+                    "url" => url = text.trim().to_owned(),
                     _ => source = text,
                 }
             }
@@ -51,8 +53,15 @@ pub async fn create(
         }
     }
     let kind = kind.ok_or_else(|| bad("the form has no kind (assets or indicators)".into()))?;
-    let file = file.ok_or_else(|| bad("the form has no file".into()))?;
-    let request = ImportRequest { kind, format: &format, source: &source, file_name: &file_name, file: &file };
+    // A browser sends an empty file field when a URL is given instead.
+    let file = file.filter(|f| !f.is_empty() || !file_name.is_empty());
+    let payload = match (&file, url.is_empty()) {
+        (Some(_), false) => return Err(bad("send either a file or a url, not both".into())),
+        (Some(bytes), true) => Payload::File { name: &file_name, bytes },
+        (None, false) => Payload::Url(&url),
+        (None, true) => return Err(bad("the form has no file and no url".into())),
+    };
+    let request = ImportRequest { kind, format: &format, source: &source, payload };
     let id = queue_import(&backend, caller.as_caller(), request).await?;
     let page = format!("/context/imports/{id}");
     let wants_html =

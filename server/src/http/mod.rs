@@ -3,6 +3,7 @@
 pub mod alert_rest;
 pub mod api_auth;
 pub mod api_error;
+pub mod assets_api;
 pub mod basic_auth;
 pub mod client_addr;
 pub mod context_api;

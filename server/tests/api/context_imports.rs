@@ -139,3 +139,111 @@ async fn people_need_manage_context_and_a_browser_is_sent_to_the_job_page() {
     assert!(html.body.contains("inventory.csv") && html.body.contains("1 stored"), "{}", html.body);
     assert_eq!(app.count("asset", "name = 'dc01'").await, 1);
 }
+
+/// Serves `files` (path, body) on a loopback port, as a feed publisher would; other paths 404.
+async fn publisher(files: Vec<(&'static str, String)>) -> String {
+    let mut router = axum::Router::new();
+    for (path, body) in files {
+        router = router.route(path, axum::routing::get(move || async move { body }));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+fn url_form(fields: &[(&str, &str)]) -> String {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    // A browser sends the empty file input too.
+    body.push_str(&format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n\r\n--{BOUNDARY}--\r\n"
+    ));
+    body
+}
+
+async fn queued(app: &TestApp, body: String, token: &str) -> i64 {
+    let reply = upload(app, body, Some(token), None).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+    serde_json::from_str::<serde_json::Value>(&reply.body).expect("json")["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn a_watchlist_or_a_whole_misp_feed_is_fetched_from_a_url() {
+    let app = TestApp::new().await;
+    let token = app.token("intel-feed", &[TokenScope::Context]).await;
+    let event = |value: &str| {
+        format!(
+            r#"{{"Event":{{"info":"wave","threat_level_id":"1","Attribute":[{{"type":"ip-dst","value":"{value}","to_ids":true}}]}}}}"#
+        )
+    };
+    let a = "5f1a2b3c-0000-4000-8000-00000000000a";
+    let b = "5f1a2b3c-0000-4000-8000-00000000000b";
+    let base = publisher(vec![
+        ("/lists/c2.csv", "type,value,confidence\nip,203.0.113.77,90\n".to_owned()),
+        ("/feeds/circl/manifest.json", format!(r#"{{"{a}": {{"info": "one"}}, "{b}": {{"info": "two"}}}}"#)),
+        ("/feeds/circl/5f1a2b3c-0000-4000-8000-00000000000a.json", event("198.51.100.71")),
+        ("/feeds/circl/5f1a2b3c-0000-4000-8000-00000000000b.json", event("198.51.100.72")),
+        ("/feeds/broken/manifest.json", format!(r#"{{"{a}": {{}}}}"#)),
+    ])
+    .await;
+
+    let csv_url = format!("{base}/lists/c2.csv");
+    let id = queued(
+        &app,
+        url_form(&[("kind", "indicators"), ("format", "csv"), ("source", "c2"), ("url", &csv_url)]),
+        &token,
+    )
+    .await;
+    let job = finished(&app, id, &token).await;
+    assert_eq!(job["status"], "imported", "{job}");
+    assert_eq!(job["file_name"], csv_url.as_str(), "the job names the address it fetched");
+    assert_eq!(app.count("indicator", "value = '203.0.113.77' and source = 'c2'").await, 1);
+
+    let feed_url = format!("{base}/feeds/circl/manifest.json");
+    let id = queued(
+        &app,
+        url_form(&[("kind", "indicators"), ("format", "misp"), ("source", "circl"), ("url", &feed_url)]),
+        &token,
+    )
+    .await;
+    let job = finished(&app, id, &token).await;
+    assert_eq!((job["status"].as_str(), job["report"]["imported"].as_i64()), (Some("imported"), Some(2)), "{job}");
+    assert_eq!(app.count("indicator", "source = 'circl' and confidence = 90").await, 2);
+
+    // An event the manifest lists but the publisher lacks: the job is rejected, naming it.
+    let broken = format!("{base}/feeds/broken/manifest.json");
+    let id = queued(
+        &app,
+        url_form(&[("kind", "indicators"), ("format", "misp"), ("source", "b"), ("url", &broken)]),
+        &token,
+    )
+    .await;
+    let job = finished(&app, id, &token).await;
+    assert_eq!(job["status"], "rejected");
+    let message = job["report"]["errors"][0]["message"].as_str().expect("message");
+    assert!(message.contains(&format!("{a}.json answered 404")), "{message}");
+    assert_eq!(app.count("indicator", "source = 'b'").await, 0);
+
+    // A refused scheme, and a file and a URL at once, are bad requests at once.
+    let reply = upload(
+        &app,
+        url_form(&[("kind", "indicators"), ("format", "csv"), ("source", "x"), ("url", "file:///etc/passwd")]),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("only http and https"), "{}", reply.body);
+    let both = multipart(
+        &[("kind", "indicators"), ("format", "csv"), ("source", "x"), ("url", &csv_url)],
+        "a.csv",
+        "type,value\nip,1.2.3.4\n",
+    );
+    let reply = upload(&app, both, Some(&token), None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("either a file or a url"), "{}", reply.body);
+}

@@ -3,6 +3,7 @@
 mod support;
 
 mod alert_rest;
+mod assets_api;
 mod context_imports;
 mod crash_recovery;
 mod embedded_database;

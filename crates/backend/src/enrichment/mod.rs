@@ -15,13 +15,14 @@ use std::time::Duration;
 
 use riposte_domain::alert::{Entity, EntityKind, Severity};
 use riposte_domain::enrichment::packet::AddressPlace;
+use riposte_domain::enrichment::prefixes::{PrefixLength, covering_networks};
 use riposte_domain::enrichment::{
     AssetMatch, ContextPacket, EnricherOutcome, EnricherRun, IntelMatch, ScoreInput, domain_candidates, score,
 };
 use sqlx::PgConnection;
 
 use crate::BackendError;
-use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit};
+use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit, Ranges};
 use crate::store::pipeline::Pending;
 use geo::{Geo, Places};
 use isolated::Isolated;
@@ -52,12 +53,18 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
     let probes = Probes::of(alerts);
 
     let mut assets = Isolated::begin(&mut *conn, budget(probes.addresses.len() + probes.hosts.len())).await?;
-    let found = store::match_assets(assets.conn(), &probes.addresses, &probes.hosts).await;
+    let found = match store::prefix_lengths(assets.conn(), Ranges::Assets).await {
+        Ok(lengths) => store::match_assets(assets.conn(), &probes.networks(&lengths), &probes.hosts).await,
+        Err(err) => Err(err),
+    };
     let (asset_hits, assets_run) = assets.finish("assets", found, Vec::len).await?;
 
     let mut intel = Isolated::begin(&mut *conn, budget(probes.intel.len() + probes.addresses.len())).await?;
     let (kinds, values): (Vec<&str>, Vec<&str>) = probes.intel.iter().copied().unzip();
-    let found = store::match_indicators(intel.conn(), &kinds, &values, &probes.addresses).await;
+    let found = match store::prefix_lengths(intel.conn(), Ranges::Indicators).await {
+        Ok(lengths) => store::match_indicators(intel.conn(), &kinds, &values, &probes.networks(&lengths)).await,
+        Err(err) => Err(err),
+    };
     let (intel_hits, intel_run) = intel.finish("intel", found, Vec::len).await?;
 
     let (geo, mut geo_run) = open_geo(&mut *conn).await?;
@@ -214,6 +221,14 @@ impl<'a> Probes<'a> {
             intel.extend(intel_keys(entity));
         }
         Probes { addresses: addresses.into_iter().collect(), hosts: hosts.into_iter().collect(), intel }
+    }
+
+    /// Each address paired with every network holding it at the prefix lengths in use.
+    fn networks(&self, lengths: &[PrefixLength]) -> Vec<(&'a str, String)> {
+        self.addresses
+            .iter()
+            .flat_map(|address| covering_networks(address, lengths).into_iter().map(move |net| (*address, net)))
+            .collect()
     }
 }
 

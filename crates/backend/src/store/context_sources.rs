@@ -34,7 +34,7 @@ pub async fn upsert_assets(conn: &mut PgConnection, chunk: &[Asset], actor: &str
          on conflict (natural_key) do update set name = excluded.name, owner = excluded.owner, \
              service = excluded.service, criticality = excluded.criticality, segment = excluded.segment, \
              internet_facing = excluded.internet_facing, tags = excluded.tags, connectors = excluded.connectors, \
-             updated_at = now(), updated_by = excluded.updated_by",
+             updated_at = now(), updated_by = excluded.updated_by, version = asset.version + 1",
     )
     .bind(&keys)
     .bind(&names)
@@ -119,6 +119,7 @@ pub struct ImportJob {
     pub requested_by: String,
     pub requested_by_user_id: Option<i64>,
     pub content: Option<Vec<u8>>,
+    pub url: Option<String>,
 }
 
 pub struct NewImport<'a> {
@@ -128,13 +129,15 @@ pub struct NewImport<'a> {
     pub file_name: &'a str,
     pub requested_by: &'a str,
     pub requested_by_user_id: Option<i64>,
-    pub content: &'a [u8],
+    /// The file sent, or else `url`, fetched when the job runs.
+    pub content: Option<&'a [u8]>,
+    pub url: Option<&'a str>,
 }
 
 pub async fn insert_import(conn: &mut PgConnection, new: &NewImport<'_>) -> Result<i64, BackendError> {
     Ok(sqlx::query_scalar(
-        "insert into context_import (kind, format, source, file_name, requested_by, requested_by_user_id, content) \
-         values ($1, $2, $3, $4, $5, $6, $7) returning import_id",
+        "insert into context_import (kind, format, source, file_name, requested_by, requested_by_user_id, content, url) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning import_id",
     )
     .bind(new.kind)
     .bind(new.format)
@@ -143,6 +146,7 @@ pub async fn insert_import(conn: &mut PgConnection, new: &NewImport<'_>) -> Resu
     .bind(new.requested_by)
     .bind(new.requested_by_user_id)
     .bind(new.content)
+    .bind(new.url)
     .fetch_one(conn)
     .await?)
 }
@@ -163,7 +167,7 @@ pub async fn lock_import(conn: &mut PgConnection, id: i64, take: bool) -> Result
 pub async fn start_import(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Option<ImportJob>, BackendError> {
     Ok(sqlx::query_as(
         "update context_import set status = 'running' where import_id = $1 and status in ('queued', 'running') \
-         returning import_id, kind, format, source, requested_by, requested_by_user_id, content",
+         returning import_id, kind, format, source, requested_by, requested_by_user_id, content, url",
     )
     .bind(id)
     .fetch_optional(db)

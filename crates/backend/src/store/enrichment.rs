@@ -1,6 +1,7 @@
 //! What enrichment reads and writes in the pipeline: asset and indicator matches for a
 //! batch's entities, the score's weights, and each alert's context packet.
 
+use riposte_domain::enrichment::prefixes::PrefixLength;
 use riposte_domain::enrichment::{ContextPacket, IndicatorKind, ScoreBreakdown, ScoreWeights};
 use riposte_domain::incident::Tlp;
 use sqlx::PgConnection;
@@ -29,29 +30,64 @@ pub struct AssetHit {
     pub tags: Vec<String>,
 }
 
-/// Assets holding any of `addresses`, or named by any of `hosts` (full name or first label).
+/// Assets holding an address, or named by a host (full name or first label). `addresses`
+/// pairs each address with one network holding it (see [`prefix_lengths`]); an asset whose
+/// address or range equals that network holds the address.
 pub async fn match_assets(
     conn: &mut PgConnection,
-    addresses: &[&str],
+    addresses: &[(&str, String)],
     hosts: &[&str],
 ) -> Result<Vec<AssetHit>, BackendError> {
+    let (probes, nets): (Vec<&str>, Vec<&str>) = addresses.iter().map(|(a, n)| (*a, n.as_str())).unzip();
     Ok(sqlx::query_as(
         // LATERAL: one index probe per value, whatever the planner guesses about the arrays.
-        "select x.probe, a.* from unnest($1::text[]) x(probe) cross join lateral ( \
+        "select x.probe, a.* from unnest($1::text[], $2::text[]) x(probe, net) cross join lateral ( \
              select a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
-             from asset_address n join asset a using (asset_id) where n.net >>= x.probe::inet) a \
+             from asset_address n join asset a using (asset_id) where n.net = x.net::inet) a \
          union all \
-         select x.probe, a.* from unnest($2::text[]) x(probe) cross join lateral ( \
+         select x.probe, a.* from unnest($3::text[]) x(probe) cross join lateral ( \
              select a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
-             from asset a where a.name = x.probe \
+             from asset a where a.name <> '' and a.name = x.probe \
              union \
              select a.asset_id, a.name, a.criticality, a.internet_facing, a.owner, a.service, a.segment, a.tags \
              from asset a where a.name <> '' and split_part(a.name, '.', 1) = x.probe) a",
     )
-    .bind(addresses)
+    .bind(&probes)
+    .bind(&nets)
     .bind(hosts)
     .fetch_all(conn)
     .await?)
+}
+
+/// Where ranges are stored, for [`prefix_lengths`].
+#[derive(Debug, Clone, Copy)]
+pub enum Ranges {
+    Assets,
+    Indicators,
+}
+
+/// The (family, prefix length) pairs stored in a table of ranges: a loose index scan, one
+/// index probe per pair in use.
+pub async fn prefix_lengths(conn: &mut PgConnection, ranges: Ranges) -> Result<Vec<PrefixLength>, BackendError> {
+    let (table, only) = match ranges {
+        Ranges::Assets => ("asset_address", ""),
+        Ranges::Indicators => ("indicator", "net is not null and"),
+    };
+    let keys: Vec<i32> = sqlx::query_scalar(&format!(
+        "with recursive lens(k) as ( \
+             select min(family(net) * 1000 + masklen(net)) from {table} where {only} true \
+             union all \
+             select (select min(family(net) * 1000 + masklen(net)) from {table} \
+                     where {only} family(net) * 1000 + masklen(net) > lens.k) \
+             from lens where lens.k is not null) \
+         select k from lens where k is not null"
+    ))
+    .fetch_all(conn)
+    .await?;
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| Some(PrefixLength { family: u8::try_from(k / 1000).ok()?, len: u8::try_from(k % 1000).ok()? }))
+        .collect())
 }
 
 /// A live indicator a value matched.
@@ -78,13 +114,15 @@ impl IndicatorHit {
     }
 }
 
-/// Live indicators equal to any (kind, value) probe, and ranges holding any address.
+/// Live indicators equal to any (kind, value) probe, and ranges holding an address (given
+/// as pairs of an address and one network holding it, as for [`match_assets`]).
 pub async fn match_indicators(
     conn: &mut PgConnection,
     kinds: &[&str],
     values: &[&str],
-    addresses: &[&str],
+    addresses: &[(&str, String)],
 ) -> Result<Vec<IndicatorHit>, BackendError> {
+    let (probes, nets): (Vec<&str>, Vec<&str>) = addresses.iter().map(|(a, n)| (*a, n.as_str())).unzip();
     Ok(sqlx::query_as(
         "select x.kind probe_kind, x.value probe, i.* from unnest($1::text[], $2::text[]) x(kind, value) \
          cross join lateral ( \
@@ -93,15 +131,16 @@ pub async fn match_indicators(
              from indicator i where i.kind = x.kind and i.value = x.value \
                and (i.expires_at is null or i.expires_at > now())) i \
          union all \
-         select 'ip', x.value, i.* from unnest($3::text[]) x(value) cross join lateral ( \
+         select 'ip', x.value, i.* from unnest($3::text[], $4::text[]) x(value, net) cross join lateral ( \
              select i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
                     (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms \
-             from indicator i where i.net is not null and i.net >>= x.value::inet \
+             from indicator i where i.net is not null and i.net = x.net::inet \
                and (i.expires_at is null or i.expires_at > now())) i",
     )
     .bind(kinds)
     .bind(values)
-    .bind(addresses)
+    .bind(&probes)
+    .bind(&nets)
     .fetch_all(conn)
     .await?)
 }

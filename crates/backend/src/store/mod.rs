@@ -2,6 +2,7 @@
 //! can compose them inside one transaction.
 
 pub mod alerts;
+pub mod assets;
 pub mod audit;
 pub mod context_events;
 pub mod context_sources;

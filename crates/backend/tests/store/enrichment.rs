@@ -4,7 +4,7 @@
 //! matching; a slow or failing enricher is recorded and skipped, never blocking an alert.
 
 use riposte_backend::admin::Actor;
-use riposte_backend::context_sources::{ContextKind, ImportRequest, import_now};
+use riposte_backend::context_sources::{ContextKind, ImportRequest, Payload, import_now};
 use riposte_domain::enrichment::{ContextPacket, EnricherOutcome, ScoreBreakdown};
 use riposte_testkit::TestDb;
 use sqlx::types::Json;
@@ -20,11 +20,21 @@ const WATCHLIST: &str = "type,value,confidence,tlp,expires,description\n\
                          domain,old.example,80,amber,2001-01-01,Expired long ago\n";
 
 fn assets(file: &[u8]) -> ImportRequest<'_> {
-    ImportRequest { kind: ContextKind::Assets, format: "csv", source: "", file_name: "inventory.csv", file }
+    ImportRequest {
+        kind: ContextKind::Assets,
+        format: "csv",
+        source: "",
+        payload: Payload::File { name: "inventory.csv", bytes: file },
+    }
 }
 
 fn indicators<'a>(format: &'a str, source: &'a str, file: &'a [u8]) -> ImportRequest<'a> {
-    ImportRequest { kind: ContextKind::Indicators, format, source, file_name: "list", file }
+    ImportRequest {
+        kind: ContextKind::Indicators,
+        format,
+        source,
+        payload: Payload::File { name: "list", bytes: file },
+    }
 }
 
 async fn count(db: &TestDb, table: &str) -> i64 {

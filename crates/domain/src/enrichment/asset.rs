@@ -6,10 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::alert::{Entity, EntityKind};
 
 pub const MAX_CRITICALITY: u8 = 5;
+/// Assets per page of an inventory search.
+pub const ASSET_PAGE_SIZE: i64 = 50;
 const MAX_TEXT: usize = 200;
 const MAX_LIST: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Asset {
     /// Host name, lower case; may be empty for a range.
     pub name: String,
@@ -39,6 +42,39 @@ pub enum AssetError {
     TooLong(&'static str),
     #[error("{0} lists more than {MAX_LIST} entries")]
     TooMany(&'static str),
+}
+
+impl AssetError {
+    /// The field that is wrong, as the edit form names it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            AssetError::Unnamed => "name",
+            AssetError::Criticality(_) => "criticality",
+            AssetError::Address(_) => "addresses",
+            AssetError::TooLong(field) | AssetError::TooMany(field) => field,
+        }
+    }
+}
+
+/// A stored asset: its id, its edit version (each change adds one, so two people editing it
+/// cannot overwrite each other unseen), and who changed it last, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetRecord {
+    pub id: i64,
+    pub version: i32,
+    pub asset: Asset,
+    /// RFC 3339.
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// One page of an inventory search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AssetPage {
+    pub assets: Vec<AssetRecord>,
+    /// Assets the search matched in all.
+    pub total: i64,
+    pub offset: i64,
 }
 
 impl Asset {

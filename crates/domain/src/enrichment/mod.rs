@@ -7,9 +7,10 @@ pub mod backtest;
 pub mod identity;
 pub mod indicator;
 pub mod packet;
+pub mod prefixes;
 pub mod score;
 
-pub use asset::{Asset, AssetError, MAX_CRITICALITY};
+pub use asset::{ASSET_PAGE_SIZE, Asset, AssetError, AssetPage, AssetRecord, MAX_CRITICALITY};
 pub use backtest::{BacktestResult, BacktestSample, Mover, Ranking, backtest};
 pub use indicator::{Indicator, IndicatorError, IndicatorKind, domain_candidates};
 pub use packet::{AssetMatch, ContextPacket, EnricherOutcome, EnricherRun, IntelMatch};

@@ -2,7 +2,10 @@
 //! (CSV, STIX 2.1 bundles, MISP feed events). An import is a job: the file is stored, read
 //! whole, and with any bad record nothing is stored and every bad record is reported by row;
 //! a clean file is stored in one transaction (progress visible as it goes) and audited. A job
-//! interrupted by a restart runs again from its stored file.
+//! interrupted by a restart runs again from its stored file. A job may name a URL instead of
+//! a file (see [`fetch`]): the job fetches it when it runs.
+
+pub mod fetch;
 
 use riposte_domain::Permission;
 use riposte_domain::enrichment::{Asset, ImportReport, ImportView, Indicator, RowProblem};
@@ -16,6 +19,7 @@ use crate::store::audit::{self, AuditEntry};
 use crate::store::context_sources::{self as store, NewImport};
 use crate::tokens::TokenScope;
 use crate::{Backend, BackendError};
+use fetch::Fetched;
 
 /// Records written between two progress updates.
 const PROGRESS_EVERY: usize = 10_000;
@@ -78,6 +82,18 @@ impl Records {
             _ => return Err(bad_format(kind, format)),
         };
         parsed.map_err(file_error)
+    }
+
+    /// What a URL gave: one file as [`Records::read`], or a whole MISP feed's events.
+    fn read_fetched(kind: ContextKind, format: &str, source: &str, fetched: &Fetched) -> Result<Records, BackendError> {
+        match fetched {
+            Fetched::File(bytes) => Records::read(kind, format, source, bytes),
+            Fetched::MispFeed(events) => {
+                let mut parsed = riposte_import::misp_feed::from_events(events, source).map_err(file_error)?;
+                parsed.keep_last_by(|i| (i.kind, i.value.clone(), i.source.clone()));
+                Ok(Records::Indicators(parsed))
+            }
+        }
     }
 
     fn len(&self) -> usize {
@@ -160,8 +176,13 @@ pub struct ImportRequest<'a> {
     pub format: &'a str,
     /// The list or feed name; required for watchlists.
     pub source: &'a str,
-    pub file_name: &'a str,
-    pub file: &'a [u8],
+    pub payload: Payload<'a>,
+}
+
+/// What is imported: a file sent with the request, or the file (or MISP feed) at a URL.
+pub enum Payload<'a> {
+    File { name: &'a str, bytes: &'a [u8] },
+    Url(&'a str),
 }
 
 /// Stores the file as a job and starts it; returns the job's id at once.
@@ -176,11 +197,15 @@ pub async fn queue_import(
         return Err(bad_format(request.kind, &format));
     }
     let source = check_source(request.kind, request.source)?;
-    if request.file.is_empty() {
-        return Err(file_error(ImportError::Empty));
-    }
+    let (file_name, content, url) = match request.payload {
+        Payload::File { bytes: [], .. } => return Err(file_error(ImportError::Empty)),
+        Payload::File { name, bytes } => (name.chars().take(MAX_SOURCE).collect::<String>(), Some(bytes), None),
+        Payload::Url(text) => {
+            let url = fetch::check_url(text).map_err(|e| riposte_domain::ValidationError::new("url", e))?;
+            (url.to_string().chars().take(MAX_SOURCE).collect(), None, Some(url.to_string()))
+        }
+    };
     let (user_id, name) = caller.audit_identity();
-    let file_name: String = request.file_name.chars().take(MAX_SOURCE).collect();
     let mut conn = backend.pool.acquire().await?;
     let id = store::insert_import(
         &mut conn,
@@ -191,7 +216,8 @@ pub async fn queue_import(
             file_name: &file_name,
             requested_by: &name,
             requested_by_user_id: user_id,
-            content: request.file,
+            content,
+            url: url.as_deref(),
         },
     )
     .await?;
@@ -241,7 +267,14 @@ pub async fn run_import(backend: &Backend, id: i64) -> Result<(), BackendError> 
 async fn run_locked(backend: &Backend, conn: &mut PgConnection, id: i64) -> Result<(), BackendError> {
     let Some(job) = store::start_import(&mut *conn, id).await? else { return Ok(()) };
     let kind = ContextKind::parse(&job.kind).ok_or(BackendError::Internal(format!("import kind {}", job.kind)))?;
-    let records = match Records::read(kind, &job.format, &job.source, job.content.as_deref().unwrap_or_default()) {
+    let read = match &job.url {
+        Some(url) => match fetch::fetch(&job.format, url).await {
+            Ok(fetched) => Records::read_fetched(kind, &job.format, &job.source, &fetched),
+            Err(reason) => Err(riposte_domain::ValidationError::new("url", format!("not fetched: {reason}")).into()),
+        },
+        None => Records::read(kind, &job.format, &job.source, job.content.as_deref().unwrap_or_default()),
+    };
+    let records = match read {
         Ok(records) => records,
         Err(err) => {
             let report = ImportReport {
@@ -275,7 +308,15 @@ pub async fn import_now(
     actor.require(Permission::ManageContext)?;
     let format = request.format.trim().to_ascii_lowercase();
     let source = check_source(request.kind, request.source)?;
-    let records = Records::read(request.kind, &format, &source, request.file)?;
+    let records = match request.payload {
+        Payload::File { bytes, .. } => Records::read(request.kind, &format, &source, bytes)?,
+        Payload::Url(url) => {
+            let fetched = fetch::fetch(&format, url)
+                .await
+                .map_err(|e| riposte_domain::ValidationError::new("url", format!("not fetched: {e}")))?;
+            Records::read_fetched(request.kind, &format, &source, &fetched)?
+        }
+    };
     let mut report = records.report();
     if report.errors.is_empty() && report.valid > 0 {
         let mut tx = backend.pool.begin().await?;
