@@ -57,12 +57,7 @@ pub fn ContextPacketView(enrichment: Option<AlertEnrichment>) -> impl IntoView {
                                 <tr>
                                     <td class="mono">{a.entity.value}</td>
                                     <td class="mono">{a.name}</td>
-                                    <td>{a.criticality}</td>
-                                    <td>{if a.internet_facing { "internet-facing" } else { "internal" }}</td>
-                                    <td>{a.owner}</td>
-                                    <td>{a.service}</td>
-                                    <td>{a.segment}</td>
-                                    <td>{a.tags.join(", ")}</td>
+                                    {asset_cells(a.criticality, a.internet_facing, a.owner, a.service, a.segment, &a.tags)}
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -84,4 +79,24 @@ fn enricher_text(run: &EnricherRun) -> String {
         EnricherOutcome::Failed { error } => format!("skipped: failed ({error})"),
     };
     format!("{} {} in {} ms", run.name, outcome, run.elapsed_ms)
+}
+
+/// An asset's criticality, exposure, owner, service, segment and tags as table cells (the
+/// packet's matches and the inventory list the same facts).
+pub fn asset_cells(
+    criticality: u8,
+    internet_facing: bool,
+    owner: String,
+    service: String,
+    segment: String,
+    tags: &[String],
+) -> impl IntoView + use<> {
+    view! {
+        <td>{criticality}</td>
+        <td>{if internet_facing { "internet-facing" } else { "internal" }}</td>
+        <td>{owner}</td>
+        <td>{service}</td>
+        <td>{segment}</td>
+        <td>{tags.join(", ")}</td>
+    }
 }

@@ -9,6 +9,7 @@ use riposte_domain::Permission;
 use riposte_domain::enrichment::{ASSET_PAGE_SIZE, AssetPage, AssetRecord};
 
 use crate::api::assets_api::search_assets;
+use crate::components::context_packet::asset_cells;
 use crate::components::require_permission::RequirePermission;
 use crate::pages::queue_page::short_time;
 
@@ -83,12 +84,7 @@ fn AssetRow(r: AssetRecord) -> impl IntoView {
         <tr>
             <td><a href=format!("/context/assets/{}", r.id)>{label}</a></td>
             <td class="mono">{a.addresses.join(" ")}</td>
-            <td>{a.criticality}</td>
-            <td>{if a.internet_facing { "internet-facing" } else { "internal" }}</td>
-            <td>{a.owner}</td>
-            <td>{a.service}</td>
-            <td>{a.segment}</td>
-            <td>{a.tags.join(", ")}</td>
+            {asset_cells(a.criticality, a.internet_facing, a.owner, a.service, a.segment, &a.tags)}
             <td>{a.connectors.join(", ")}</td>
             <td class="hint">{format!("{} by {}", short_time(&r.updated_at), r.updated_by)}</td>
         </tr>

@@ -108,23 +108,12 @@ pub async fn find(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Option<Asset
 
 /// Creates `asset`; None when another asset has its name (or, unnamed, its first address).
 pub async fn insert(conn: &mut PgConnection, asset: &Asset, actor: &str) -> Result<Option<i64>, BackendError> {
-    let id: Option<i64> = sqlx::query_scalar(
+    let insert = sqlx::query_scalar(
         "insert into asset (natural_key, name, owner, service, criticality, segment, internet_facing, tags, \
                             connectors, updated_by) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (natural_key) do nothing returning asset_id",
-    )
-    .bind(natural_key(asset))
-    .bind(&asset.name)
-    .bind(&asset.owner)
-    .bind(&asset.service)
-    .bind(i16::from(asset.criticality))
-    .bind(&asset.segment)
-    .bind(asset.internet_facing)
-    .bind(&asset.tags)
-    .bind(&asset.connectors)
-    .bind(actor)
-    .fetch_optional(&mut *conn)
-    .await?;
+    );
+    let id: Option<i64> = with_fields(insert, &natural_key(asset), asset, actor).fetch_optional(&mut *conn).await?;
     if let Some(id) = id {
         set_addresses(conn, id, &asset.addresses).await?;
     }
@@ -158,26 +147,15 @@ pub async fn update(
     if taken {
         return Ok(Changed::Taken);
     }
-    let updated: Option<i64> = sqlx::query_scalar(
+    let update = sqlx::query_scalar(
         "update asset set natural_key = $3, name = $4, owner = $5, service = $6, criticality = $7, segment = $8, \
              internet_facing = $9, tags = $10, connectors = $11, updated_by = $12, updated_at = now(), \
              version = version + 1 \
          where asset_id = $1 and version = $2 returning asset_id",
     )
     .bind(id)
-    .bind(version)
-    .bind(&key)
-    .bind(&asset.name)
-    .bind(&asset.owner)
-    .bind(&asset.service)
-    .bind(i16::from(asset.criticality))
-    .bind(&asset.segment)
-    .bind(asset.internet_facing)
-    .bind(&asset.tags)
-    .bind(&asset.connectors)
-    .bind(actor)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .bind(version);
+    let updated: Option<i64> = with_fields(update, &key, asset, actor).fetch_optional(&mut *conn).await?;
     if updated.is_none() {
         return Ok(current_version(conn, id).await?.map_or(Changed::Missing, Changed::Stale));
     }
@@ -197,6 +175,23 @@ pub async fn delete(conn: &mut PgConnection, id: i64, version: i32) -> Result<Ch
         return Ok(Changed::Done);
     }
     Ok(current_version(conn, id).await?.map_or(Changed::Missing, Changed::Stale))
+}
+
+type Scalar<'q> = sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>;
+
+/// Binds an asset's stored fields, in the order both writes list them.
+fn with_fields<'q>(query: Scalar<'q>, key: &'q str, asset: &'q Asset, actor: &'q str) -> Scalar<'q> {
+    query
+        .bind(key)
+        .bind(&asset.name)
+        .bind(&asset.owner)
+        .bind(&asset.service)
+        .bind(i16::from(asset.criticality))
+        .bind(&asset.segment)
+        .bind(asset.internet_facing)
+        .bind(&asset.tags)
+        .bind(&asset.connectors)
+        .bind(actor)
 }
 
 async fn current_version(conn: &mut PgConnection, id: i64) -> Result<Option<i32>, BackendError> {
