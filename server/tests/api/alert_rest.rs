@@ -97,11 +97,14 @@ async fn the_openapi_document_matches_the_routes() {
     documented.sort();
     let served = [
         "DELETE /api/v1/alert/{id}",
+        "DELETE /api/v1/context/assets/{id}",
         "GET /api/alert/{id}",
         "GET /api/status",
         "GET /api/v1/alert/{id}",
         "GET /api/v1/alerts",
         "GET /api/v1/alerts/{id}",
+        "GET /api/v1/context/assets",
+        "GET /api/v1/context/assets/{id}",
         "GET /api/v1/context/imports/{id}",
         "GET /api/v1/status",
         "GET /api/v1/stream/alerts",
@@ -112,6 +115,7 @@ async fn the_openapi_document_matches_the_routes() {
         "POST /api/v1/alert",
         "POST /api/v1/alert/{id}/observable",
         "POST /api/v1/alerts",
+        "POST /api/v1/context/assets",
         "POST /api/v1/context/imports",
         "POST /api/v1/eve",
         "POST /api/v1/events/{format}",
@@ -120,6 +124,7 @@ async fn the_openapi_document_matches_the_routes() {
         "POST /services/collector/ack",
         "POST /services/collector/event",
         "POST /services/collector/raw",
+        "PUT /api/v1/context/assets/{id}",
     ];
     assert_eq!(documented, served);
     for operation in served {
