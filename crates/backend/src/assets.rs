@@ -99,13 +99,9 @@ fn checked(asset: Asset) -> Result<Asset, BackendError> {
 }
 
 fn taken(asset: &Asset) -> BackendError {
-    let what = if asset.name.is_empty() { "address" } else { "name" };
+    let (field, what) = if asset.name.is_empty() { ("addresses", "address") } else { ("name", "name") };
     let key = crate::store::context_sources::natural_key(asset);
-    ValidationError::new(
-        if asset.name.is_empty() { "addresses" } else { "name" },
-        format!("another asset has the {what} {key}"),
-    )
-    .into()
+    ValidationError::new(field, format!("another asset has the {what} {key}")).into()
 }
 
 fn stale(changed: Changed, seen: &AssetRecord) -> BackendError {

@@ -53,6 +53,19 @@ async fn an_asset_is_created_found_changed_against_its_version_and_deleted() {
     );
     assert_eq!(app.count("asset_address", "net = '10.0.0.10'").await, 0, "its addresses are replaced");
 
+    // Renaming another asset to a name already taken is refused by the unique key.
+    let other = json!({ "name": "fs01", "criticality": 2 }).to_string();
+    let other_id =
+        body(&app.json(Method::POST, "/api/v1/context/assets", &other, Some(&token)).await)["id"].as_i64().expect("id");
+    let clash = json!({ "name": "dc01.corp.example", "criticality": 2 });
+    let renamed =
+        app.json(Method::PUT, &format!("/api/v1/context/assets/{other_id}"), &put(1, &clash), Some(&token)).await;
+    assert_eq!(renamed.status, StatusCode::BAD_REQUEST, "{renamed:?}");
+    assert!(renamed.body.contains("another asset has the name dc01.corp.example"), "{}", renamed.body);
+    let deleted_other =
+        app.json(Method::DELETE, &format!("/api/v1/context/assets/{other_id}?version=1"), "", Some(&token)).await;
+    assert_eq!(deleted_other.status, StatusCode::NO_CONTENT);
+
     // A change made against the version before is refused and changes nothing.
     changed["criticality"] = json!(1);
     let stale = app.json(Method::PUT, &format!("/api/v1/context/assets/{id}"), &put(1, &changed), Some(&token)).await;

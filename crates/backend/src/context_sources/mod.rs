@@ -64,15 +64,7 @@ enum Records {
 
 impl Records {
     fn read(kind: ContextKind, format: &str, source: &str, file: &[u8]) -> Result<Records, BackendError> {
-        // One row per asset and per indicator: a later entry for the same one wins.
-        let assets = |mut parsed: Parsed<Asset>| {
-            parsed.keep_last_by(store::natural_key);
-            Records::Assets(parsed)
-        };
-        let indicators = |mut parsed: Parsed<Indicator>| {
-            parsed.keep_last_by(|i| (i.kind, i.value.clone(), i.source.clone()));
-            Records::Indicators(parsed)
-        };
+        let (assets, indicators) = (Records::assets, Records::indicators);
         let parsed = match (kind, format) {
             (ContextKind::Assets, "csv") => riposte_import::assets::from_csv(file).map(assets),
             (ContextKind::Assets, "json") => riposte_import::assets::from_json(file).map(assets),
@@ -89,11 +81,20 @@ impl Records {
         match fetched {
             Fetched::File(bytes) => Records::read(kind, format, source, bytes),
             Fetched::MispFeed(events) => {
-                let mut parsed = riposte_import::misp_feed::from_events(events, source).map_err(file_error)?;
-                parsed.keep_last_by(|i| (i.kind, i.value.clone(), i.source.clone()));
-                Ok(Records::Indicators(parsed))
+                riposte_import::misp_feed::from_events(events, source).map(Records::indicators).map_err(file_error)
             }
         }
+    }
+
+    // One row per asset and per indicator: a later entry for the same one wins.
+    fn assets(mut parsed: Parsed<Asset>) -> Records {
+        parsed.keep_last_by(store::natural_key);
+        Records::Assets(parsed)
+    }
+
+    fn indicators(mut parsed: Parsed<Indicator>) -> Records {
+        parsed.keep_last_by(|i| (i.kind, i.value.clone(), i.source.clone()));
+        Records::Indicators(parsed)
     }
 
     fn len(&self) -> usize {

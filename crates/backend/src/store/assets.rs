@@ -69,34 +69,26 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AssetRow>, BackendError> {
-    let (condition, probe) = match filter {
-        AssetFilter::All => ("true", String::new()),
-        AssetFilter::Address(net) => (
-            "exists (select 1 from asset_address n where n.asset_id = a.asset_id \
-                     and (n.net >>= $3::inet or n.net <<= $3::inet))",
-            net.to_owned(),
-        ),
-        AssetFilter::Text(text) => (
-            "(a.name ilike $3 or a.owner ilike $3 or a.service ilike $3 or a.tags @> array[lower($4)])",
-            format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")),
-        ),
+    let sql = |condition: &str| {
+        format!(
+            "select {COLUMNS}, count(*) over () total from asset a where {condition} \
+             order by a.name = '', a.name, a.natural_key limit $1 offset $2"
+        )
     };
-    let raw = match filter {
-        AssetFilter::Text(text) => text.trim().to_owned(),
-        _ => String::new(),
+    let rows = match filter {
+        AssetFilter::All => sqlx::query_as(&sql("true")).bind(limit).bind(offset).fetch_all(conn).await?,
+        AssetFilter::Address(net) => {
+            let condition = "exists (select 1 from asset_address n where n.asset_id = a.asset_id \
+                             and (n.net >>= $3::inet or n.net <<= $3::inet))";
+            sqlx::query_as(&sql(condition)).bind(limit).bind(offset).bind(net).fetch_all(conn).await?
+        }
+        AssetFilter::Text(text) => {
+            let condition = "(a.name ilike $3 or a.owner ilike $3 or a.service ilike $3 or a.tags @> array[lower($4)])";
+            let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            sqlx::query_as(&sql(condition)).bind(limit).bind(offset).bind(pattern).bind(text).fetch_all(conn).await?
+        }
     };
-    let sql = format!(
-        "select {COLUMNS}, count(*) over () total from asset a where {condition} \
-         order by a.name = '', a.name, a.natural_key limit $1 offset $2"
-    );
-    let mut query = sqlx::query_as(&sql).bind(limit).bind(offset);
-    if !probe.is_empty() {
-        query = query.bind(probe);
-    }
-    if !raw.is_empty() {
-        query = query.bind(raw);
-    }
-    Ok(query.fetch_all(conn).await?)
+    Ok(rows)
 }
 
 pub async fn find(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Option<AssetRow>, BackendError> {
@@ -138,15 +130,6 @@ pub async fn update(
     actor: &str,
 ) -> Result<Changed, BackendError> {
     let key = natural_key(asset);
-    let taken: bool =
-        sqlx::query_scalar("select exists (select 1 from asset where natural_key = $1 and asset_id <> $2)")
-            .bind(&key)
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-    if taken {
-        return Ok(Changed::Taken);
-    }
     let update = sqlx::query_scalar(
         "update asset set natural_key = $3, name = $4, owner = $5, service = $6, criticality = $7, segment = $8, \
              internet_facing = $9, tags = $10, connectors = $11, updated_by = $12, updated_at = now(), \
@@ -155,7 +138,11 @@ pub async fn update(
     )
     .bind(id)
     .bind(version);
-    let updated: Option<i64> = with_fields(update, &key, asset, actor).fetch_optional(&mut *conn).await?;
+    // Another asset's name: the unique key refuses it (the caller's transaction is then spent).
+    let updated: Option<i64> = match with_fields(update, &key, asset, actor).fetch_optional(&mut *conn).await {
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(Changed::Taken),
+        other => other?,
+    };
     if updated.is_none() {
         return Ok(current_version(conn, id).await?.map_or(Changed::Missing, Changed::Stale));
     }
