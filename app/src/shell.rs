@@ -11,8 +11,9 @@ use crate::pages::{
     containment_page::ContainmentPage, context_import_page::ContextImportPage, context_page::ContextPage,
     correlation_admin_page::CorrelationAdminPage, dashboards_page::DashboardsPage,
     escalation_admin_page::EscalationAdminPage, home_page::HomePage, incident_page::IncidentPage,
-    incidents_page::IncidentsPage, ingest_admin_page::IngestAdminPage, not_found_page::NotFoundPage,
-    queue_page::QueuePage, scoring_admin_page::ScoringAdminPage, search_page::SearchPage, sign_in_page::SignInPage,
+    incidents_page::IncidentsPage, indicators_page::IndicatorsPage, ingest_admin_page::IngestAdminPage,
+    not_found_page::NotFoundPage, queue_page::QueuePage, scoring_admin_page::ScoringAdminPage, search_page::SearchPage,
+    sign_in_page::SignInPage,
 };
 
 /// The full document rendered on the server around [`App`].
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/context") ssr=SsrMode::Async view=ContextPage/>
                     <Route path=path!("/context/imports/:id") ssr=SsrMode::Async view=ContextImportPage/>
                     <Route path=path!("/context/assets") ssr=SsrMode::Async view=AssetsPage/>
+                    <Route path=path!("/context/indicators") ssr=SsrMode::Async view=IndicatorsPage/>
                     <Route path=path!("/context/assets/:id") ssr=SsrMode::Async view=AssetEditPage/>
                 </ParentRoute>
             </Routes>

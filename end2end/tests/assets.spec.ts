@@ -1,7 +1,8 @@
 // The asset inventory edited by hand: a Tier 2 analyst adds a domain controller, finds it by
 // an address inside its range, is refused a save made against the version someone else has
 // since changed (the CMDB sync, through the API), saves again on the fresh version, and
-// deletes it. A watchlist is also fetched from a URL a feed publishes.
+// deletes it. A watchlist is also fetched from a URL a feed publishes, browsed, and an
+// indicator of it deleted.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "@playwright/test";
@@ -94,6 +95,19 @@ test("a watchlist is fetched from the URL a feed publishes", async ({ page }, in
       await expect(page.getByTestId("import-status")).toHaveText(status, { timeout: 15_000 });
     }
     await expect(page.getByTestId("import-errors")).toContainText(`/gone.csv answered 404 Not Found`);
+
+    // Browsed by its source, then deleted: it stops matching.
+    await page.goto("/context");
+    await page.getByRole("link", { name: "Browse the watchlists" }).click();
+    const search = page.getByRole("search", { name: "Search indicators" });
+    await search.getByLabel("Source").fill(feed);
+    await search.getByLabel("Value or address").fill(listed);
+    await search.getByRole("button", { name: "Search" }).click();
+    const table = page.getByTestId("indicator-table");
+    await expect(table).toContainText(listed);
+    await expect(page.getByTestId("indicator-count")).toHaveText("1–1 of 1");
+    await table.getByRole("button", { name: "Delete" }).click();
+    await expect(page.getByText("No indicators match.")).toBeVisible();
   } finally {
     publisher.close();
   }

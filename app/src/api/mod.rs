@@ -7,6 +7,7 @@ pub mod context_api;
 pub mod correlation_admin_api;
 pub mod escalation_api;
 pub mod incidents_api;
+pub mod indicators_api;
 pub mod ingest_admin_api;
 pub mod scoring_api;
 pub mod session_api;

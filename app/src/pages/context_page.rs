@@ -64,8 +64,11 @@ fn GeoPanel(geo: Resource<Result<GeoPaths, crate::AppError>>, save: ServerAction
 fn Overview(o: ContextOverview) -> impl IntoView {
     view! {
         <p data-testid="context-counts">
-            {o.assets} " assets · " {o.indicators} " indicators (" {o.live_indicators} " live) · "
+            {o.assets} " assets · " {o.indicators} " indicators (" {o.live_indicators} " live)"
+        </p>
+        <p class="row-form">
             <a href="/context/assets">"Browse and edit the asset inventory"</a>
+            <a href="/context/indicators">"Browse the watchlists"</a>
         </p>
         <div class="columns">
             <ImportForm

@@ -16,6 +16,7 @@ pub mod incident_page;
 pub mod incident_sections;
 pub mod incident_work;
 pub mod incidents_page;
+pub mod indicators_page;
 pub mod ingest_admin_page;
 pub mod not_found_page;
 pub mod queue_page;

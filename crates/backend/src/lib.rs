@@ -15,6 +15,7 @@ pub mod enrichment;
 pub mod error;
 pub mod escalation;
 pub mod incidents;
+pub mod indicators;
 pub mod ingest;
 pub mod live;
 pub mod notify;

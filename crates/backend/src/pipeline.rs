@@ -12,6 +12,7 @@ use tokio::sync::{Notify, oneshot};
 use crate::BackendError;
 use crate::correlation;
 use crate::enrichment;
+use crate::enrichment::filter::ContextFilters;
 use crate::escalation;
 use crate::ingest::ALERTS_CHANNEL;
 use crate::live;
@@ -53,21 +54,44 @@ impl Pipeline {
     }
 }
 
+/// What a pipeline worker keeps from one batch to the next.
+#[derive(Debug, Default)]
+pub struct Worker {
+    filters: ContextFilters,
+}
+
+impl Worker {
+    /// Brings the context filters up to date while no alert waits, so that the batch after
+    /// an import does not pay for reading the new watchlist.
+    async fn refresh(&mut self, pool: &PgPool) -> Result<(), BackendError> {
+        let mut conn = pool.acquire().await?;
+        self.filters.assets(&mut conn).await?;
+        self.filters.indicators(&mut conn).await?;
+        Ok(())
+    }
+}
+
 /// Runs one batch of at most `limit` alerts through every stage in one transaction, and tells
 /// open queues. Returns how many alerts it took.
-pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError> {
+pub async fn run_batch(pool: &PgPool, limit: i64, worker: &mut Worker) -> Result<usize, BackendError> {
+    let mut timer = StageTimer::start();
     let mut tx = pool.begin().await?;
     let claimed = pipeline::claim(&mut tx, limit).await?;
     let context = pipeline::claim_context(&mut tx, limit).await?;
     if claimed.ids.is_empty() && context.is_empty() {
         return Ok(0);
     }
+    timer.lap("claim");
     let rolled = storms::roll_up(&mut tx, &claimed.alerts).await?;
+    timer.lap("storms");
     // Storm members add to their head's counts; the head stands for them in later stages.
     let singles: Vec<&Pending> = claimed.alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
-    let enriched = enrichment::enrich(&mut tx, &singles).await?;
+    let enriched = enrichment::enrich(&mut tx, &singles, &mut worker.filters).await?;
+    timer.lap("enrich");
     let mut incidents = correlation::correlate(&mut tx, &singles, &rolled, &enriched.scores).await?;
+    timer.lap("correlate");
     incidents.extend(escalation::escalate(&mut tx, &claimed.alerts, &context, &enriched).await?);
+    timer.lap("escalate");
     let ids = claimed.ids;
     pipeline::finish(&mut tx, &ids).await?;
     // Delivered at commit, to every server process listening: open queues refresh.
@@ -78,15 +102,45 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, BackendError>
         .await?;
     live::incidents_changed(&mut tx, &incidents).await?;
     tx.commit().await?;
+    timer.lap("commit");
+    tracing::debug!(alerts = ids.len(), context = context.len(), stages = %timer, "alert pipeline: batch done");
     Ok(ids.len() + context.len())
+}
+
+/// Milliseconds per stage of one batch, for the debug log: where a slow pipeline spends.
+struct StageTimer {
+    last: Instant,
+    laps: Vec<(&'static str, u128)>,
+}
+
+impl StageTimer {
+    fn start() -> StageTimer {
+        StageTimer { last: Instant::now(), laps: Vec::new() }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.laps.push((stage, now.duration_since(self.last).as_millis()));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for StageTimer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (stage, ms)) in self.laps.iter().enumerate() {
+            write!(f, "{}{stage} {ms} ms", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs batches until nothing waits; returns how many alerts passed. Tests and benchmarks
 /// use it to settle; the worker uses it after each wake-up.
 pub async fn run_until_idle(pool: &PgPool) -> Result<usize, BackendError> {
+    let mut worker = Worker::default();
     let mut total = 0;
     loop {
-        match run_batch(pool, BATCH).await? {
+        match run_batch(pool, BATCH, &mut worker).await? {
             0 => return Ok(total),
             n => total += n,
         }
@@ -95,8 +149,8 @@ pub async fn run_until_idle(pool: &PgPool) -> Result<usize, BackendError> {
 
 /// Runs batches while they come back full; a partial batch means the backlog is done, and
 /// the worker waits to gather the next one rather than chase alerts one by one.
-async fn run_while_full(pool: &PgPool) -> Result<(), BackendError> {
-    while run_batch(pool, BATCH).await? as i64 >= BATCH {}
+async fn run_while_full(pool: &PgPool, worker: &mut Worker) -> Result<(), BackendError> {
+    while run_batch(pool, BATCH, worker).await? as i64 >= BATCH {}
     Ok(())
 }
 
@@ -117,10 +171,14 @@ async fn prune(pool: &PgPool) -> Result<u64, BackendError> {
 
 async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
     let mut last_prune: Option<Instant> = None;
+    let mut worker = Worker::default();
     loop {
-        if let Err(err) = run_while_full(&pool).await {
+        if let Err(err) = run_while_full(&pool, &mut worker).await {
             tracing::warn!(error = %err, "alert pipeline: batch failed; retrying alert by alert");
-            isolate_failure(&pool).await;
+            isolate_failure(&pool, &mut worker).await;
+        }
+        if let Err(err) = worker.refresh(&pool).await {
+            tracing::warn!(error = %err, "alert pipeline: context filters not refreshed; the next batch will try");
         }
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             match prune(&pool).await {
@@ -141,11 +199,11 @@ async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
 /// row a newer version wrote) is let through unprocessed, with an error naming it, so that
 /// it cannot stall every alert behind it; it stays stored and listed. A database that is
 /// down fails every attempt and is simply retried on the next wake-up.
-async fn isolate_failure(pool: &PgPool) {
+async fn isolate_failure(pool: &PgPool, worker: &mut Worker) {
     let mut attempts = 0;
     // The failing alert was within one batch; past that, batches resume.
     for _ in 0..BATCH {
-        match run_batch(pool, 1).await {
+        match run_batch(pool, 1, worker).await {
             Ok(0) => return,
             Ok(_) => attempts = 0,
             Err(err) => {

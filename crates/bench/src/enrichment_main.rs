@@ -167,7 +167,7 @@ async fn phase(
     // One row per pipeline batch: its alerts (same transaction start) and its stage time.
     let batches: Vec<(i64, i64)> = sqlx::query_as(
         "select count(*), max((select coalesce(sum((e->>'elapsed_ms')::int8), 0) \
-                               from jsonb_array_elements(packet->'enrichers') e))::int8 \
+                               from json_array_elements(packet->'enrichers') e))::int8 \
          from alert_context where alert_id >= $1 group by enriched_at",
     )
     .bind(first)
@@ -184,8 +184,8 @@ async fn phase(
     let (p50, p99, intel, asset, enriched): (f64, f64, i64, i64, i64) = sqlx::query_as(
         "select coalesce(percentile_cont(0.5) within group (order by enrich_ms), 0), \
                 coalesce(percentile_cont(0.99) within group (order by enrich_ms), 0), \
-                count(*) filter (where jsonb_array_length(packet->'intel') > 0), \
-                count(*) filter (where jsonb_array_length(packet->'assets') > 0), count(*) \
+                count(*) filter (where json_array_length(packet->'intel') > 0), \
+                count(*) filter (where json_array_length(packet->'assets') > 0), count(*) \
          from alert_context where alert_id >= $1",
     )
     .bind(first)
@@ -195,7 +195,7 @@ async fn phase(
         "select e->>'name', percentile_cont(0.5) within group (order by (e->>'elapsed_ms')::float8), \
                 percentile_cont(0.99) within group (order by (e->>'elapsed_ms')::float8) \
          from (select distinct on (enriched_at) packet from alert_context where alert_id >= $1) p \
-         cross join jsonb_array_elements(p.packet->'enrichers') e group by 1 order by 1",
+         cross join json_array_elements(p.packet->'enrichers') e group by 1 order by 1",
     )
     .bind(first)
     .fetch_all(&mut *db)

@@ -27,8 +27,8 @@ use crate::http::client_addr::{TrustForwardedFor, attach_client_addr};
 use crate::http::cross_site::{AllowedOrigin, reject_cross_site};
 use crate::http::live::{self, LiveHub};
 use crate::http::{
-    alert_rest, assets_api, context_api, eve_api, events_api, health, hec, native_api, openapi, security_headers,
-    thehive,
+    alert_rest, assets_api, context_api, eve_api, events_api, health, hec, indicators_api, native_api, openapi,
+    security_headers, thehive,
 };
 
 /// Largest ingest request body; larger ones are answered 413.
@@ -113,6 +113,8 @@ pub fn build_router(backend: Backend, options: &ServeOptions, store: PostgresSto
         .route("/api/v1/context/imports/{id}", get(context_api::show))
         .route("/api/v1/context/assets", get(assets_api::search).post(assets_api::create))
         .route("/api/v1/context/assets/{id}", get(assets_api::show).put(assets_api::update).delete(assets_api::delete))
+        .route("/api/v1/context/indicators", get(indicators_api::search))
+        .route("/api/v1/context/indicators/{id}", get(indicators_api::show).delete(indicators_api::delete))
         .route("/api/v1/stream/alerts", get(live::stream_alerts))
         .route("/api/v1/stream/incidents", get(live::stream_incidents))
         .route("/api/v1/eve", post(eve_api::ingest_eve).layer(axum::extract::DefaultBodyLimit::max(MAX_INGEST_BODY)))

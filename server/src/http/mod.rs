@@ -12,6 +12,7 @@ pub mod eve_api;
 pub mod events_api;
 pub mod health;
 pub mod hec;
+pub mod indicators_api;
 pub mod live;
 pub mod native_api;
 pub mod openapi;

@@ -98,6 +98,7 @@ async fn the_openapi_document_matches_the_routes() {
     let served = [
         "DELETE /api/v1/alert/{id}",
         "DELETE /api/v1/context/assets/{id}",
+        "DELETE /api/v1/context/indicators/{id}",
         "GET /api/alert/{id}",
         "GET /api/status",
         "GET /api/v1/alert/{id}",
@@ -106,6 +107,8 @@ async fn the_openapi_document_matches_the_routes() {
         "GET /api/v1/context/assets",
         "GET /api/v1/context/assets/{id}",
         "GET /api/v1/context/imports/{id}",
+        "GET /api/v1/context/indicators",
+        "GET /api/v1/context/indicators/{id}",
         "GET /api/v1/status",
         "GET /api/v1/stream/alerts",
         "GET /services/collector/health",

@@ -247,3 +247,65 @@ async fn a_watchlist_or_a_whole_misp_feed_is_fetched_from_a_url() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("either a file or a url"), "{}", reply.body);
 }
+
+#[tokio::test]
+async fn a_watchlist_is_browsed_by_value_address_kind_and_source_and_an_indicator_deleted() {
+    let app = TestApp::new().await;
+    let feed = app.token("intel-feed", &[TokenScope::Context]).await;
+    let list = "type,value,confidence,expires\nip,203.0.113.9,90,\nip,203.0.113.10,80,\ncidr,198.51.100.0/24,60,\n\
+                domain,bad.example,70,\ndomain,old.example,50,2001-01-01\n";
+    for source in ["feed A", "feed B"] {
+        let form = multipart(&[("kind", "indicators"), ("format", "csv"), ("source", source)], "a.csv", list);
+        let reply = upload(&app, form, Some(&feed), None).await;
+        let id = serde_json::from_str::<serde_json::Value>(&reply.body).expect("json")["id"].as_i64().expect("id");
+        assert_eq!(finished(&app, id, &feed).await["status"], "imported");
+    }
+    let search = async |query: &str| {
+        let reply = app.json(Method::GET, &format!("/api/v1/context/indicators?{query}"), "", Some(&feed)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}: {reply:?}");
+        serde_json::from_str::<serde_json::Value>(&reply.body).expect("json")
+    };
+    let values = |page: &serde_json::Value| -> Vec<String> {
+        let rows = page["indicators"].as_array().expect("rows");
+        rows.iter()
+            .map(|r| format!("{} {}", r["indicator"]["value"].as_str().unwrap_or(""), r["indicator"]["source"]))
+            .collect()
+    };
+
+    assert_eq!(search("").await["total"], 10, "everything, newest first");
+    // The start of a value; an address also finds the ranges holding it.
+    assert_eq!(search("q=203.0.113.1&source=feed%20A").await["total"], 1);
+    let by_address = search("q=198.51.100.7&source=feed%20B").await;
+    assert_eq!(values(&by_address), ["198.51.100.0/24 \"feed B\""]);
+    let domains = search("kind=domain&source=feed%20A").await;
+    assert_eq!(domains["total"], 2);
+    let old = domains["indicators"].as_array().expect("rows").iter().find(|r| r["indicator"]["value"] == "old.example");
+    assert_eq!(old.map(|r| r["expired"].clone()), Some(serde_json::json!(true)), "expired rows are shown as such");
+    assert_eq!(search("q=nothing.example").await["total"], 0);
+    let bad = app.json(Method::GET, "/api/v1/context/indicators?kind=registry", "", Some(&feed)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("unknown indicator type \\\"registry\\\""), "{}", bad.body);
+
+    // Deleted: gone, audited with what it was, and a second delete is a 404.
+    let id = search("q=203.0.113.9&source=feed%20A").await["indicators"][0]["id"].as_i64().expect("id");
+    let one = app.json(Method::GET, &format!("/api/v1/context/indicators/{id}"), "", Some(&feed)).await;
+    assert!(one.body.contains("\"confidence\":90"), "{}", one.body);
+    let deleted = app.json(Method::DELETE, &format!("/api/v1/context/indicators/{id}"), "", Some(&feed)).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{deleted:?}");
+    assert_eq!(app.count("indicator", "value = '203.0.113.9'").await, 1, "feed B's copy stays");
+    assert_eq!(
+        app.count(
+            "audit_record",
+            "action = 'indicator_deleted' and subject = 'ip:203.0.113.9' and detail->'before'->>'source' = 'feed A'"
+        )
+        .await,
+        1
+    );
+    let again = app.json(Method::DELETE, &format!("/api/v1/context/indicators/{id}"), "", Some(&feed)).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+
+    // The context scope is required.
+    let ingest = app.token("sensor", &[TokenScope::Ingest]).await;
+    let refused = app.json(Method::GET, "/api/v1/context/indicators", "", Some(&ingest)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

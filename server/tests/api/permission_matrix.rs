@@ -276,6 +276,24 @@ const ROWS: &[Row] = &[
         form: "",
         access: Access::Needs(Permission::ManageContext),
     },
+    Row {
+        kind: Kind::Endpoint,
+        path: "/api/v1/context/indicators?q=10.0.0.1&kind=ip",
+        form: "",
+        access: Access::Needs(Permission::ManageContext),
+    },
+    Row {
+        kind: Kind::Endpoint,
+        path: "/api/v1/context/indicators/999",
+        form: "",
+        access: Access::Needs(Permission::ManageContext),
+    },
+    Row {
+        kind: Kind::Rest("DELETE"),
+        path: "/api/v1/context/indicators/999",
+        form: "",
+        access: Access::Needs(Permission::ManageContext),
+    },
     Row { kind: Kind::Endpoint, path: "/api/v1/alerts/1", form: "", access: Access::Needs(Permission::ViewQueue) },
     Row {
         kind: Kind::Endpoint,
@@ -339,6 +357,19 @@ const ROWS: &[Row] = &[
     },
     Row { kind: Kind::Page, path: "/context/assets", form: "", access: Access::Needs(Permission::ManageContext) },
     Row { kind: Kind::Page, path: "/context/assets/new", form: "", access: Access::Needs(Permission::ManageContext) },
+    Row { kind: Kind::Page, path: "/context/indicators", form: "", access: Access::Needs(Permission::ManageContext) },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/search_indicators",
+        form: "q=&kind=nonsense&source=&offset=0",
+        access: Access::Needs(Permission::ManageContext),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/delete_indicator",
+        form: "id=999&back=%2Fcontext%2Findicators",
+        access: Access::Needs(Permission::ManageContext),
+    },
     Row {
         kind: Kind::ServerFn,
         path: "/api/search_assets",

@@ -4,6 +4,7 @@
 //! runs out of time is recorded in the packet and the alert goes on without it.
 
 pub mod activity;
+pub mod filter;
 pub mod geo;
 pub mod geo_setting;
 pub mod identity;
@@ -15,15 +16,16 @@ use std::time::Duration;
 
 use riposte_domain::alert::{Entity, EntityKind, Severity};
 use riposte_domain::enrichment::packet::AddressPlace;
-use riposte_domain::enrichment::prefixes::{PrefixLength, covering_networks};
+use riposte_domain::enrichment::prefixes::covering_networks;
 use riposte_domain::enrichment::{
     AssetMatch, ContextPacket, EnricherOutcome, EnricherRun, IntelMatch, ScoreInput, domain_candidates, score,
 };
 use sqlx::PgConnection;
 
 use crate::BackendError;
-use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit, Ranges};
+use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit};
 use crate::store::pipeline::Pending;
+use filter::{ContextFilters, Key, KeyFilter};
 use geo::{Geo, Places};
 use isolated::Isolated;
 
@@ -44,8 +46,13 @@ pub struct Enrichment {
     pub packets: HashMap<i64, ContextPacket>,
 }
 
-/// Enriches and scores `alerts`.
-pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enrichment, BackendError> {
+/// Enriches and scores `alerts`. `filters` are the worker's in-memory key filters, kept
+/// from batch to batch.
+pub async fn enrich(
+    conn: &mut PgConnection,
+    alerts: &[&Pending],
+    filters: &mut ContextFilters,
+) -> Result<Enrichment, BackendError> {
     if alerts.is_empty() {
         return Ok(Enrichment::default());
     }
@@ -53,18 +60,11 @@ pub async fn enrich(conn: &mut PgConnection, alerts: &[&Pending]) -> Result<Enri
     let probes = Probes::of(alerts);
 
     let mut assets = Isolated::begin(&mut *conn, budget(probes.addresses.len() + probes.hosts.len())).await?;
-    let found = match store::prefix_lengths(assets.conn(), Ranges::Assets).await {
-        Ok(lengths) => store::match_assets(assets.conn(), &probes.networks(&lengths), &probes.hosts).await,
-        Err(err) => Err(err),
-    };
+    let found = match_assets(assets.conn(), filters, &probes).await;
     let (asset_hits, assets_run) = assets.finish("assets", found, Vec::len).await?;
 
     let mut intel = Isolated::begin(&mut *conn, budget(probes.intel.len() + probes.addresses.len())).await?;
-    let (kinds, values): (Vec<&str>, Vec<&str>) = probes.intel.iter().copied().unzip();
-    let found = match store::prefix_lengths(intel.conn(), Ranges::Indicators).await {
-        Ok(lengths) => store::match_indicators(intel.conn(), &kinds, &values, &probes.networks(&lengths)).await,
-        Err(err) => Err(err),
-    };
+    let found = match_indicators(intel.conn(), filters, &probes).await;
     let (intel_hits, intel_run) = intel.finish("intel", found, Vec::len).await?;
 
     let (geo, mut geo_run) = open_geo(&mut *conn).await?;
@@ -199,6 +199,44 @@ pub fn score_input(severity: i16, packet: &ContextPacket) -> ScoreInput {
     }
 }
 
+/// Assets holding the batch's addresses or named by its hosts: only the values the filter
+/// cannot rule out are looked up.
+async fn match_assets(
+    conn: &mut PgConnection,
+    filters: &mut ContextFilters,
+    probes: &Probes<'_>,
+) -> Result<Vec<AssetHit>, BackendError> {
+    let filter = filters.assets(&mut *conn).await?;
+    let networks = probes.networks(filter);
+    let hosts: Vec<&str> = probes
+        .hosts
+        .iter()
+        .copied()
+        .filter(|h| filter.may_hold(&Key::Name(h)) || filter.may_hold(&Key::Label(h)))
+        .collect();
+    if networks.is_empty() && hosts.is_empty() {
+        return Ok(Vec::new());
+    }
+    store::match_assets(conn, &networks, &hosts).await
+}
+
+/// Live indicators equal to the batch's values or holding its addresses, looked up for the
+/// values the filter cannot rule out.
+async fn match_indicators(
+    conn: &mut PgConnection,
+    filters: &mut ContextFilters,
+    probes: &Probes<'_>,
+) -> Result<Vec<IndicatorHit>, BackendError> {
+    let filter = filters.indicators(&mut *conn).await?;
+    let networks = probes.networks(filter);
+    let (kinds, values): (Vec<&str>, Vec<&str>) =
+        probes.intel.iter().copied().filter(|(kind, value)| filter.may_hold(&Key::Value(kind, value))).unzip();
+    if networks.is_empty() && kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    store::match_indicators(conn, &kinds, &values, &networks).await
+}
+
 /// The distinct values a batch looks up.
 struct Probes<'a> {
     addresses: Vec<&'a str>,
@@ -223,11 +261,17 @@ impl<'a> Probes<'a> {
         Probes { addresses: addresses.into_iter().collect(), hosts: hosts.into_iter().collect(), intel }
     }
 
-    /// Each address paired with every network holding it at the prefix lengths in use.
-    fn networks(&self, lengths: &[PrefixLength]) -> Vec<(&'a str, String)> {
+    /// Each address paired with every network holding it that `filter` may hold: the
+    /// ranges to look up by equality.
+    fn networks(&self, filter: &KeyFilter) -> Vec<(&'a str, String)> {
         self.addresses
             .iter()
-            .flat_map(|address| covering_networks(address, lengths).into_iter().map(move |net| (*address, net)))
+            .flat_map(|address| {
+                covering_networks(address, filter.lengths())
+                    .into_iter()
+                    .filter(|net| filter.may_hold(&Key::Net(*net)))
+                    .map(move |net| (*address, net.to_string()))
+            })
             .collect()
     }
 }

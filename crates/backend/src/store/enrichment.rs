@@ -1,13 +1,14 @@
 //! What enrichment reads and writes in the pipeline: asset and indicator matches for a
 //! batch's entities, the score's weights, and each alert's context packet.
 
-use riposte_domain::enrichment::prefixes::PrefixLength;
+use riposte_domain::enrichment::prefixes::Network;
 use riposte_domain::enrichment::{ContextPacket, IndicatorKind, ScoreBreakdown, ScoreWeights};
 use riposte_domain::incident::Tlp;
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
 use crate::BackendError;
+use crate::enrichment::filter::{Key, KeyFilter};
 
 pub async fn load_weights(conn: &mut PgConnection) -> Result<ScoreWeights, BackendError> {
     let Json(weights): Json<ScoreWeights> =
@@ -31,7 +32,7 @@ pub struct AssetHit {
 }
 
 /// Assets holding an address, or named by a host (full name or first label). `addresses`
-/// pairs each address with one network holding it (see [`prefix_lengths`]); an asset whose
+/// pairs each address with one network holding it (at a prefix length in use); an asset whose
 /// address or range equals that network holds the address.
 pub async fn match_assets(
     conn: &mut PgConnection,
@@ -59,35 +60,75 @@ pub async fn match_assets(
     .await?)
 }
 
-/// Where ranges are stored, for [`prefix_lengths`].
+/// A table of context the enrichers match against, for the context filters.
 #[derive(Debug, Clone, Copy)]
-pub enum Ranges {
+pub enum ContextTable {
     Assets,
     Indicators,
 }
 
-/// The (family, prefix length) pairs stored in a table of ranges: a loose index scan, one
-/// index probe per pair in use.
-pub async fn prefix_lengths(conn: &mut PgConnection, ranges: Ranges) -> Result<Vec<PrefixLength>, BackendError> {
-    let (table, only) = match ranges {
-        Ranges::Assets => ("asset_address", ""),
-        Ranges::Indicators => ("indicator", "net is not null and"),
+/// The change counter of assets or of indicators (migration 0019).
+pub async fn context_generation(conn: &mut PgConnection, table: ContextTable) -> Result<i64, BackendError> {
+    let name = match table {
+        ContextTable::Assets => "assets",
+        ContextTable::Indicators => "indicators",
     };
-    let keys: Vec<i32> = sqlx::query_scalar(&format!(
-        "with recursive lens(k) as ( \
-             select min(family(net) * 1000 + masklen(net)) from {table} where {only} true \
-             union all \
-             select (select min(family(net) * 1000 + masklen(net)) from {table} \
-                     where {only} family(net) * 1000 + masklen(net) > lens.k) \
-             from lens where lens.k is not null) \
-         select k from lens where k is not null"
-    ))
-    .fetch_all(conn)
-    .await?;
-    Ok(keys
-        .into_iter()
-        .filter_map(|k| Some(PrefixLength { family: u8::try_from(k / 1000).ok()?, len: u8::try_from(k % 1000).ok()? }))
-        .collect())
+    Ok(sqlx::query_scalar("select generation from context_generation where name = $1")
+        .bind(name)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Adds every asset's addresses, ranges, host names and first labels to `filter`.
+pub async fn asset_keys(conn: &mut PgConnection, filter: &mut KeyFilter) -> Result<(), BackendError> {
+    let nets: Vec<(String, i32)> =
+        sqlx::query_as("select host(net), masklen(net) from asset_address").fetch_all(&mut *conn).await?;
+    for (host, len) in &nets {
+        if let Some(net) = u8::try_from(*len).ok().and_then(|len| Network::of_host(host, len)) {
+            filter.insert(&Key::Net(net));
+        }
+    }
+    let names: Vec<String> =
+        sqlx::query_scalar("select name from asset where name <> ''").fetch_all(&mut *conn).await?;
+    for name in &names {
+        filter.insert(&Key::Name(name));
+        filter.insert(&Key::Label(name.split('.').next().unwrap_or(name)));
+    }
+    Ok(())
+}
+
+/// Indicator rows read per statement while building a filter: memory stays bounded
+/// whatever the watchlists hold.
+const INDICATOR_PAGE: i64 = 50_000;
+
+/// id, kind, value, and a range's address and prefix length.
+type IndicatorKeyRow = (i64, String, String, Option<String>, Option<i32>);
+
+/// Adds every live indicator's (kind, value), and each range's network, to `filter`.
+pub async fn indicator_keys(conn: &mut PgConnection, filter: &mut KeyFilter) -> Result<(), BackendError> {
+    let mut after = 0i64;
+    loop {
+        let page: Vec<IndicatorKeyRow> = sqlx::query_as(
+            "select indicator_id, kind, value, host(net), masklen(net) from indicator \
+             where indicator_id > $1 and (expires_at is null or expires_at > now()) \
+             order by indicator_id limit $2",
+        )
+        .bind(after)
+        .bind(INDICATOR_PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (_, kind, value, host, len) in &page {
+            filter.insert(&Key::Value(kind, value));
+            let range = host.as_deref().zip(len.and_then(|l| u8::try_from(l).ok()));
+            if let Some(net) = range.and_then(|(host, len)| Network::of_host(host, len)) {
+                filter.insert(&Key::Net(net));
+            }
+        }
+        match page.last() {
+            Some((id, ..)) if page.len() as i64 == INDICATOR_PAGE => after = *id,
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// A live indicator a value matched.
@@ -158,14 +199,15 @@ pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Res
         return Ok(());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.alert_id).collect();
-    let packets: Vec<Json<&ContextPacket>> = rows.iter().map(|r| Json(r.packet)).collect();
+    // As text for `json` columns: PostgreSQL only checks the syntax (see migration 0019).
+    let packets: Vec<String> = rows.iter().map(|r| json_text(r.packet)).collect::<Result<_, _>>()?;
     let scores: Vec<i16> = rows.iter().map(|r| i16::from(r.breakdown.score)).collect();
-    let breakdowns: Vec<Json<&ScoreBreakdown>> = rows.iter().map(|r| Json(r.breakdown)).collect();
+    let breakdowns: Vec<String> = rows.iter().map(|r| json_text(r.breakdown)).collect::<Result<_, _>>()?;
     let received: Vec<time::OffsetDateTime> = rows.iter().map(|r| r.received_at).collect();
     sqlx::query(
         "insert into alert_context (alert_id, packet, score, breakdown, enrich_ms) \
-         select id, p, s, b, greatest(0, extract(epoch from clock_timestamp() - r) * 1000)::int4 \
-         from unnest($1::int8[], $2::jsonb[], $3::int2[], $4::jsonb[], $5::timestamptz[]) n(id, p, s, b, r) \
+         select id, p::json, s, b::json, greatest(0, extract(epoch from clock_timestamp() - r) * 1000)::int4 \
+         from unnest($1::int8[], $2::text[], $3::int2[], $4::text[], $5::timestamptz[]) n(id, p, s, b, r) \
          on conflict (alert_id) do nothing",
     )
     .bind(&ids)
@@ -176,6 +218,10 @@ pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Res
     .execute(conn)
     .await?;
     Ok(())
+}
+
+fn json_text(value: &impl serde::Serialize) -> Result<String, BackendError> {
+    serde_json::to_string(value).map_err(|err| BackendError::Internal(format!("context packet as JSON: {err}")))
 }
 
 /// An alert's stored enrichment: packet, score breakdown and time to enrich (ms).

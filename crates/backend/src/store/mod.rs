@@ -14,6 +14,7 @@ pub mod incident_evidence;
 pub mod incident_links;
 pub mod incident_moves;
 pub mod incidents;
+pub mod indicators;
 pub mod notify;
 pub mod pipeline;
 pub mod search;

@@ -9,7 +9,7 @@ use riposte_domain::enrichment::{ContextPacket, EnricherOutcome, ScoreBreakdown}
 use riposte_testkit::TestDb;
 use sqlx::types::Json;
 
-use crate::incidents::send;
+use crate::incidents::{ingest_only, send};
 
 const INVENTORY: &str = "name,addresses,owner,service,criticality,segment,internet_facing,tags\n\
                          dc01.corp.example,10.0.0.10,IT,Directory,5,servers,no,domain-controller\n\
@@ -190,6 +190,51 @@ async fn a_slow_or_failing_enricher_is_recorded_and_skipped() {
         .await
         .expect("links");
     assert_eq!(linked, 2);
+}
+
+#[tokio::test]
+async fn a_worker_sees_every_change_to_context_made_after_its_filters_were_built() {
+    use riposte_backend::pipeline::{Worker, run_batch};
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    let mut worker = Worker::default();
+    let alert = |n: usize, ip: &str| {
+        format!(
+            r#"{{"title":"Beacon {n}","severity":"medium","source_ref":"b{n}",
+                "entities":[{{"kind":"ip","value":"{ip}","role":"source"}},{{"kind":"host","value":"web01"}}]}}"#
+        )
+    };
+    let mut enrich = async |n: usize, ip: &str| {
+        let id = ingest_only(&backend, &format!("sensor{n}"), &[&alert(n, ip)]).await[0];
+        run_batch(&db.pool, 100, &mut worker).await.expect("batch");
+        context(&db, id).await.0
+    };
+
+    // Nothing loaded: the worker's filters are built empty.
+    let packet = enrich(1, "203.0.113.9").await;
+    assert!(packet.intel.is_empty() && packet.assets.is_empty());
+
+    // Imported after: the same worker matches them at once.
+    load_context(&db, &backend).await;
+    let packet = enrich(2, "203.0.113.9").await;
+    assert_eq!(packet.intel.iter().map(|m| m.indicator.as_str()).collect::<Vec<_>>(), ["203.0.113.9"]);
+    assert_eq!(packet.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["web01"]);
+
+    // Changed by any statement, here plain SQL: a deleted indicator stops matching, a range
+    // added to an asset starts to.
+    sqlx::query("delete from indicator where value = '203.0.113.9'").execute(&db.pool).await.expect("delete");
+    sqlx::query(
+        "insert into asset_address (asset_id, net) select asset_id, '192.0.2.0/24' from asset where name = 'web01'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("range");
+    let packet = enrich(3, "203.0.113.9").await;
+    assert!(packet.intel.is_empty(), "{:?}", packet.intel);
+    let packet = enrich(4, "192.0.2.44").await;
+    let by_range: Vec<(&str, &str)> =
+        packet.assets.iter().map(|a| (a.name.as_str(), a.entity.value.as_str())).collect();
+    assert!(by_range.contains(&("web01", "192.0.2.44")), "{by_range:?}");
 }
 
 #[tokio::test]

@@ -18,6 +18,13 @@ use riposte_testkit::TestDb;
 
 /// Stores alerts (Riposte's native JSON) as `source`, runs the pipeline, returns their ids.
 pub(crate) async fn send(db: &TestDb, backend: &Backend, source: &str, alerts: &[&str]) -> Vec<i64> {
+    let ids = ingest_only(backend, source, alerts).await;
+    riposte_backend::pipeline::run_until_idle(&db.pool).await.expect("pipeline");
+    ids
+}
+
+/// Stores alerts as `source` and leaves them queued for the pipeline; returns their ids.
+pub(crate) async fn ingest_only(backend: &Backend, source: &str, alerts: &[&str]) -> Vec<i64> {
     let (_, secret) =
         create_token(backend, Actor::CommandLine, source, source, &[TokenScope::Ingest]).await.expect("token");
     let token = authenticate_token(backend, &secret).await.expect("valid");
@@ -25,7 +32,6 @@ pub(crate) async fn send(db: &TestDb, backend: &Backend, source: &str, alerts: &
         riposte_ingest::native::parse_body(format!("[{}]", alerts.join(",")).as_bytes(), source).expect("body");
     let alerts = records.into_iter().map(|r| r.expect("record")).collect();
     let stored = ingest_alerts(backend, &token, alerts).await.expect("ingest");
-    riposte_backend::pipeline::run_until_idle(&db.pool).await.expect("pipeline");
     stored.into_iter().map(|s| s.alert_id).collect()
 }
 

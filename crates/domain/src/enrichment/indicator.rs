@@ -77,6 +77,45 @@ pub struct Indicator {
     pub description: String,
 }
 
+/// Indicators shown per page when browsing watchlists.
+pub const INDICATOR_PAGE_SIZE: i64 = 50;
+/// A watchlist search counts its matches up to this many, then says "more than".
+pub const INDICATOR_COUNT_CAP: i64 = 10_000;
+
+/// A stored indicator, as browsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndicatorRecord {
+    pub id: i64,
+    pub indicator: Indicator,
+    /// RFC 3339: first imported, and last changed by an import.
+    pub first_seen: String,
+    pub updated_at: String,
+    /// RFC 3339, when it stops matching; never when absent.
+    pub expires_at: Option<String>,
+    /// Past its expiry: kept, but no longer matched.
+    pub expired: bool,
+}
+
+/// One page of a watchlist search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IndicatorPage {
+    pub indicators: Vec<IndicatorRecord>,
+    /// Matches in all, counted up to [`INDICATOR_COUNT_CAP`] + 1.
+    pub total: i64,
+    pub offset: i64,
+}
+
+impl IndicatorPage {
+    /// "1,234" or "more than 10000".
+    pub fn total_text(&self) -> String {
+        if self.total > INDICATOR_COUNT_CAP {
+            format!("more than {INDICATOR_COUNT_CAP}")
+        } else {
+            self.total.to_string()
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IndicatorError {
     #[error("unknown indicator type \"{0}\" (ip, cidr, domain, url, hash or email)")]

@@ -12,7 +12,10 @@ pub mod score;
 
 pub use asset::{ASSET_PAGE_SIZE, Asset, AssetError, AssetPage, AssetRecord, MAX_CRITICALITY};
 pub use backtest::{BacktestResult, BacktestSample, Mover, Ranking, backtest};
-pub use indicator::{Indicator, IndicatorError, IndicatorKind, domain_candidates};
+pub use indicator::{
+    INDICATOR_COUNT_CAP, INDICATOR_PAGE_SIZE, Indicator, IndicatorError, IndicatorKind, IndicatorPage, IndicatorRecord,
+    domain_candidates,
+};
 pub use packet::{AssetMatch, ContextPacket, EnricherOutcome, EnricherRun, IntelMatch};
 pub use score::{Factor, ScoreBreakdown, ScoreInput, ScoreWeights, WeightsError, score};
 
