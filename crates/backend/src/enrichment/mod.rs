@@ -314,16 +314,16 @@ fn packet_for(
             }
         }
         for hit in intel_keys(entity).iter().filter_map(|k| intel.get(k)).flatten() {
-            let Some(kind) = hit.kind() else { continue };
+            let Some(indicator) = hit.stored.indicator() else { continue };
             packet.intel.push(IntelMatch {
                 entity: entity.clone(),
-                kind,
-                indicator: hit.value.clone(),
-                source: hit.source.clone(),
-                confidence: u8::try_from(hit.confidence).unwrap_or(0),
-                tlp: hit.tlp(),
-                description: hit.description.clone(),
-                expires_at_ms: hit.expires_at_ms,
+                kind: indicator.kind,
+                indicator: indicator.value,
+                source: indicator.source,
+                confidence: indicator.confidence,
+                tlp: indicator.tlp,
+                description: indicator.description,
+                expires_at_ms: indicator.expires_at_ms,
             });
         }
     }

@@ -2,7 +2,7 @@
 //! batch's entities, the score's weights, and each alert's context packet.
 
 use riposte_domain::enrichment::prefixes::Network;
-use riposte_domain::enrichment::{ContextPacket, IndicatorKind, ScoreBreakdown, ScoreWeights};
+use riposte_domain::enrichment::{ContextPacket, Indicator, IndicatorKind, ScoreBreakdown, ScoreWeights};
 use riposte_domain::incident::Tlp;
 use sqlx::PgConnection;
 use sqlx::types::Json;
@@ -131,11 +131,9 @@ pub async fn indicator_keys(conn: &mut PgConnection, filter: &mut KeyFilter) -> 
     }
 }
 
-/// A live indicator a value matched.
+/// An indicator's stored fields, as the matcher and the watchlist pages read them.
 #[derive(Debug, sqlx::FromRow)]
-pub struct IndicatorHit {
-    pub probe_kind: String,
-    pub probe: String,
+pub struct StoredIndicator {
     pub kind: String,
     pub value: String,
     pub source: String,
@@ -145,14 +143,32 @@ pub struct IndicatorHit {
     pub expires_at_ms: Option<i64>,
 }
 
-impl IndicatorHit {
-    pub fn kind(&self) -> Option<IndicatorKind> {
-        IndicatorKind::parse(&self.kind)
-    }
+/// The columns of [`StoredIndicator`] from `indicator i`.
+pub const INDICATOR_COLUMNS: &str = "i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
+     (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms";
 
-    pub fn tlp(&self) -> Tlp {
-        Tlp::parse(&self.tlp).unwrap_or(Tlp::Amber)
+impl StoredIndicator {
+    /// None for a kind this version does not know.
+    pub fn indicator(&self) -> Option<Indicator> {
+        Some(Indicator {
+            kind: IndicatorKind::parse(&self.kind)?,
+            value: self.value.clone(),
+            source: self.source.clone(),
+            confidence: u8::try_from(self.confidence).unwrap_or(0),
+            tlp: Tlp::parse(&self.tlp).unwrap_or(Tlp::Amber),
+            expires_at_ms: self.expires_at_ms,
+            description: self.description.clone(),
+        })
     }
+}
+
+/// A live indicator a value matched.
+#[derive(Debug, sqlx::FromRow)]
+pub struct IndicatorHit {
+    pub probe_kind: String,
+    pub probe: String,
+    #[sqlx(flatten)]
+    pub stored: StoredIndicator,
 }
 
 /// Live indicators equal to any (kind, value) probe, and ranges holding an address (given
@@ -164,20 +180,18 @@ pub async fn match_indicators(
     addresses: &[(&str, String)],
 ) -> Result<Vec<IndicatorHit>, BackendError> {
     let (probes, nets): (Vec<&str>, Vec<&str>) = addresses.iter().map(|(a, n)| (*a, n.as_str())).unzip();
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(&format!(
         "select x.kind probe_kind, x.value probe, i.* from unnest($1::text[], $2::text[]) x(kind, value) \
          cross join lateral ( \
-             select i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
-                    (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms \
+             select {INDICATOR_COLUMNS} \
              from indicator i where i.kind = x.kind and i.value = x.value \
                and (i.expires_at is null or i.expires_at > now())) i \
          union all \
          select 'ip', x.value, i.* from unnest($3::text[], $4::text[]) x(value, net) cross join lateral ( \
-             select i.kind, i.value, i.source, i.confidence, i.tlp, i.description, \
-                    (extract(epoch from i.expires_at) * 1000)::int8 expires_at_ms \
+             select {INDICATOR_COLUMNS} \
              from indicator i where i.net is not null and i.net = x.net::inet \
-               and (i.expires_at is null or i.expires_at > now())) i",
-    )
+               and (i.expires_at is null or i.expires_at > now())) i"
+    ))
     .bind(kinds)
     .bind(values)
     .bind(&probes)

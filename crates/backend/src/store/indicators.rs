@@ -1,22 +1,17 @@
 //! Browsing watchlists one indicator at a time: search by value (or by an address, which
 //! also finds the ranges holding it), kind and source, newest first; and deletion.
 
-use riposte_domain::enrichment::{INDICATOR_COUNT_CAP, Indicator, IndicatorKind, IndicatorRecord};
-use riposte_domain::incident::Tlp;
+use riposte_domain::enrichment::{INDICATOR_COUNT_CAP, IndicatorKind, IndicatorRecord};
 use sqlx::PgConnection;
 
 use crate::BackendError;
+use crate::store::enrichment::{INDICATOR_COLUMNS, StoredIndicator};
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct IndicatorRow {
     pub indicator_id: i64,
-    pub kind: String,
-    pub value: String,
-    pub source: String,
-    pub confidence: i16,
-    pub tlp: String,
-    pub description: String,
-    pub expires_at: Option<time::OffsetDateTime>,
+    #[sqlx(flatten)]
+    pub stored: StoredIndicator,
     pub first_seen: time::OffsetDateTime,
     pub updated_at: time::OffsetDateTime,
     pub expired: bool,
@@ -25,27 +20,28 @@ pub struct IndicatorRow {
 impl IndicatorRow {
     /// None for a row of a kind this version does not know.
     pub fn record(self) -> Option<IndicatorRecord> {
+        let indicator = self.stored.indicator()?;
+        let expires_at = indicator
+            .expires_at_ms
+            .and_then(|ms| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok())
+            .map(crate::alerts::rfc3339);
         Some(IndicatorRecord {
             id: self.indicator_id,
-            indicator: Indicator {
-                kind: IndicatorKind::parse(&self.kind)?,
-                value: self.value,
-                source: self.source,
-                confidence: u8::try_from(self.confidence).unwrap_or(0),
-                tlp: Tlp::parse(&self.tlp).unwrap_or(Tlp::Amber),
-                expires_at_ms: self.expires_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
-                description: self.description,
-            },
+            indicator,
             first_seen: crate::alerts::rfc3339(self.first_seen),
             updated_at: crate::alerts::rfc3339(self.updated_at),
-            expires_at: self.expires_at.map(crate::alerts::rfc3339),
+            expires_at,
             expired: self.expired,
         })
     }
 }
 
-const COLUMNS: &str = "i.indicator_id, i.kind, i.value, i.source, i.confidence, i.tlp, i.description, i.expires_at, \
-     i.first_seen, i.updated_at, coalesce(i.expires_at <= now(), false) expired";
+/// The columns of [`IndicatorRow`].
+fn columns() -> String {
+    format!(
+        "i.indicator_id, {INDICATOR_COLUMNS}, i.first_seen, i.updated_at, coalesce(i.expires_at <= now(), false) expired"
+    )
+}
 
 /// What a watchlist search looks for; every part is optional.
 #[derive(Debug, Default)]
@@ -78,7 +74,8 @@ pub async fn search(
     // keeps the planner from walking the whole key index backwards hoping to meet them.
     let order = if filter.value.is_some() { "i.indicator_id + 0 desc" } else { "i.indicator_id desc" };
     let rows = sqlx::query_as(&format!(
-        "select {COLUMNS} from indicator i where {condition} order by {order} limit $5 offset $6"
+        "select {} from indicator i where {condition} order by {order} limit $5 offset $6",
+        columns()
     ))
     // Planned for these values each time: a prefix can use the index only when known.
     .persistent(false)
@@ -104,7 +101,7 @@ pub async fn search(
 }
 
 pub async fn find(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Option<IndicatorRow>, BackendError> {
-    Ok(sqlx::query_as(&format!("select {COLUMNS} from indicator i where i.indicator_id = $1"))
+    Ok(sqlx::query_as(&format!("select {} from indicator i where i.indicator_id = $1", columns()))
         .bind(id)
         .fetch_optional(db)
         .await?)
