@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 use riposte_domain::Permission;
 use riposte_domain::enrichment::{INDICATOR_PAGE_SIZE, IndicatorKind, IndicatorPage, IndicatorRecord};
 
@@ -20,29 +21,6 @@ struct Search {
     q: String,
     kind: String,
     source: String,
-}
-
-impl Search {
-    /// This search at `offset`, as a link back to it.
-    fn href(&self, offset: i64) -> String {
-        let pairs = [("q", self.q.as_str()), ("kind", &self.kind), ("source", &self.source)];
-        let mut href = "/context/indicators?".to_owned();
-        for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-            href.push_str(&format!("{name}={}&", urlencoding(value)));
-        }
-        href.push_str(&format!("offset={offset}"));
-        href
-    }
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -83,7 +61,7 @@ pub fn IndicatorsPage() -> impl IntoView {
             <ActionOutcome result=delete.value().into() success_text="Deleted."/>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
-                    Ok(found) => view! { <IndicatorTable found search=search() delete/> }.into_any(),
+                    Ok(found) => view! { <IndicatorTable found query=query.get() delete/> }.into_any(),
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -92,16 +70,22 @@ pub fn IndicatorsPage() -> impl IntoView {
 }
 
 #[component]
-fn IndicatorTable(found: IndicatorPage, search: Search, delete: ServerAction<DeleteIndicator>) -> impl IntoView {
+fn IndicatorTable(found: IndicatorPage, query: ParamsMap, delete: ServerAction<DeleteIndicator>) -> impl IntoView {
     if found.indicators.is_empty() {
         return view! { <p class="muted">"No indicators match."</p> }.into_any();
     }
     let shown = found.offset + found.indicators.len() as i64;
     let previous = (found.offset > 0).then(|| (found.offset - INDICATOR_PAGE_SIZE).max(0));
     let next = (shown < found.total).then_some(shown);
-    let back = search.href(found.offset);
+    // This search at another offset; the router encodes the values.
+    let at = move |offset: i64| {
+        let mut query = query.clone();
+        query.replace("offset", offset.to_string());
+        format!("/context/indicators{}", query.to_query_string())
+    };
+    let back = at(found.offset);
     let link = |offset: Option<i64>, label: &'static str| {
-        offset.map(|offset| view! { <a class="button" href=search.href(offset)>{label}</a> })
+        offset.map(|offset| view! { <a class="button" href=at(offset)>{label}</a> })
     };
     view! {
         <p class="hint" data-testid="indicator-count">

@@ -4,7 +4,7 @@
 
 use riposte_domain::Permission;
 use riposte_domain::enrichment::asset::canonical_address;
-use riposte_domain::enrichment::{INDICATOR_PAGE_SIZE, IndicatorKind, IndicatorPage, IndicatorRecord};
+use riposte_domain::enrichment::{INDICATOR_PAGE_SIZE, IndicatorError, IndicatorKind, IndicatorPage, IndicatorRecord};
 use serde_json::json;
 
 use crate::caller::Caller;
@@ -14,7 +14,7 @@ use crate::tokens::TokenScope;
 use crate::{Backend, BackendError};
 
 /// A watchlist search as typed: each part may be empty.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct IndicatorQuery {
     /// The start of a value; an address also finds the ranges holding it.
     #[serde(default)]
@@ -37,10 +37,7 @@ pub async fn search(
     let kind = match query.kind.trim() {
         "" => None,
         name => Some(IndicatorKind::parse(name).ok_or_else(|| {
-            riposte_domain::ValidationError::new(
-                "kind",
-                format!("unknown indicator type \"{name}\" (ip, cidr, domain, url, hash or email)"),
-            )
+            riposte_domain::ValidationError::new("kind", IndicatorError::Kind(name.to_owned()).to_string())
         })?),
     };
     let q = query.q.trim();
@@ -69,13 +66,10 @@ pub async fn delete(backend: &Backend, caller: Caller<'_>, id: i64) -> Result<()
     caller.require(Permission::ManageContext, TokenScope::Context)?;
     let (user_id, actor) = caller.audit_identity();
     let mut tx = backend.pool.begin().await?;
-    let before = store::find(&mut *tx, id)
+    let before = store::delete(&mut tx, id)
         .await?
         .and_then(store::IndicatorRow::record)
         .ok_or(BackendError::NotFound("indicator"))?;
-    if !store::delete(&mut tx, id).await? {
-        return Err(BackendError::NotFound("indicator"));
-    }
     let subject = format!("{}:{}", before.indicator.kind.as_str(), before.indicator.value);
     let detail = json!({ "indicator_id": id, "before": before.indicator });
     let entry = AuditEntry {

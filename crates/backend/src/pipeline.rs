@@ -149,9 +149,16 @@ pub async fn run_until_idle(pool: &PgPool) -> Result<usize, BackendError> {
 
 /// Runs batches while they come back full; a partial batch means the backlog is done, and
 /// the worker waits to gather the next one rather than chase alerts one by one.
-async fn run_while_full(pool: &PgPool, worker: &mut Worker) -> Result<(), BackendError> {
-    while run_batch(pool, BATCH, worker).await? as i64 >= BATCH {}
-    Ok(())
+/// Returns how many alerts passed.
+async fn run_while_full(pool: &PgPool, worker: &mut Worker) -> Result<usize, BackendError> {
+    let mut total = 0;
+    loop {
+        let n = run_batch(pool, BATCH, worker).await?;
+        total += n;
+        if (n as i64) < BATCH {
+            return Ok(total);
+        }
+    }
 }
 
 /// Forgets idle storm keys and sequence progress whose window has passed, under the
@@ -173,11 +180,18 @@ async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
     let mut last_prune: Option<Instant> = None;
     let mut worker = Worker::default();
     loop {
-        if let Err(err) = run_while_full(&pool, &mut worker).await {
-            tracing::warn!(error = %err, "alert pipeline: batch failed; retrying alert by alert");
-            isolate_failure(&pool, &mut worker).await;
-        }
-        if let Err(err) = worker.refresh(&pool).await {
+        let passed = match run_while_full(&pool, &mut worker).await {
+            Ok(n) => n,
+            Err(err) => {
+                tracing::warn!(error = %err, "alert pipeline: batch failed; retrying alert by alert");
+                isolate_failure(&pool, &mut worker).await;
+                1
+            }
+        };
+        // A batch checks the filters itself; an idle pass readies them for the next one.
+        if passed == 0
+            && let Err(err) = worker.refresh(&pool).await
+        {
             tracing::warn!(error = %err, "alert pipeline: context filters not refreshed; the next batch will try");
         }
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {

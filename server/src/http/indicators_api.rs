@@ -14,15 +14,9 @@ use serde::Deserialize;
 use super::api_auth::ApiCaller;
 use super::api_error::ApiError;
 
-/// Listed field by field: a flattened struct would read `offset` as text.
+/// The page of a search; the rest of the query string is the [`IndicatorQuery`].
 #[derive(Debug, Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    source: String,
+pub struct Page {
     #[serde(default)]
     offset: i64,
 }
@@ -30,10 +24,10 @@ pub struct SearchQuery {
 pub async fn search(
     State(backend): State<Backend>,
     caller: ApiCaller,
-    Query(search): Query<SearchQuery>,
+    Query(query): Query<IndicatorQuery>,
+    Query(Page { offset }): Query<Page>,
 ) -> Result<Json<IndicatorPage>, ApiError> {
-    let query = IndicatorQuery { q: search.q, kind: search.kind, source: search.source };
-    Ok(Json(indicators::search(&backend, caller.as_caller(), &query, search.offset).await?))
+    Ok(Json(indicators::search(&backend, caller.as_caller(), &query, offset).await?))
 }
 
 pub async fn show(

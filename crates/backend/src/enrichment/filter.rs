@@ -103,8 +103,8 @@ async fn current<'f>(
         let started = std::time::Instant::now();
         let mut filter = KeyFilter { generation, ..KeyFilter::default() };
         match table {
-            ContextTable::Assets => store::asset_keys(&mut *conn, &mut filter).await?,
-            ContextTable::Indicators => store::indicator_keys(&mut *conn, &mut filter).await?,
+            ContextTable::Assets => load_assets(&mut *conn, &mut filter).await?,
+            ContextTable::Indicators => load_indicators(&mut *conn, &mut filter).await?,
         }
         tracing::debug!(
             ?table,
@@ -116,6 +116,47 @@ async fn current<'f>(
         *slot = Some(filter);
     }
     Ok(slot.as_ref().expect("filled above"))
+}
+
+/// Every asset's addresses, ranges, host names and first labels.
+async fn load_assets(conn: &mut PgConnection, filter: &mut KeyFilter) -> Result<(), BackendError> {
+    for (host, len) in store::asset_networks(&mut *conn).await? {
+        if let Some(net) = network(&host, len) {
+            filter.insert(&Key::Net(net));
+        }
+    }
+    for name in store::asset_names(conn).await? {
+        filter.insert(&Key::Name(&name));
+        filter.insert(&Key::Label(name.split('.').next().unwrap_or(&name)));
+    }
+    Ok(())
+}
+
+/// Indicator rows read per statement while building a filter: memory stays bounded
+/// whatever the watchlists hold.
+const INDICATOR_PAGE: i64 = 50_000;
+
+/// Every live indicator's (kind, value), and each range's network.
+async fn load_indicators(conn: &mut PgConnection, filter: &mut KeyFilter) -> Result<(), BackendError> {
+    let mut after = 0;
+    loop {
+        let page = store::live_indicator_keys(&mut *conn, after, INDICATOR_PAGE).await?;
+        for (_, kind, value, host, len) in &page {
+            filter.insert(&Key::Value(kind, value));
+            if let Some(net) = host.as_deref().zip(*len).and_then(|(host, len)| network(host, len)) {
+                filter.insert(&Key::Net(net));
+            }
+        }
+        match page.last() {
+            Some((id, ..)) if page.len() as i64 == INDICATOR_PAGE => after = *id,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// A stored range from PostgreSQL's `host(net)` and `masklen(net)`.
+fn network(host: &str, len: i32) -> Option<Network> {
+    Network::of_host(host, u8::try_from(len).ok()?)
 }
 
 #[cfg(test)]

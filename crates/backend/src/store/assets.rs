@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 
 use crate::BackendError;
 use crate::store::context_sources::natural_key;
+use crate::store::search::escape_like;
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct AssetRow {
@@ -84,7 +85,7 @@ pub async fn search(
         }
         AssetFilter::Text(text) => {
             let condition = "(a.name ilike $3 or a.owner ilike $3 or a.service ilike $3 or a.tags @> array[lower($4)])";
-            let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let pattern = format!("%{}%", escape_like(text));
             sqlx::query_as(&sql(condition)).bind(limit).bind(offset).bind(pattern).bind(text).fetch_all(conn).await?
         }
     };

@@ -1,14 +1,12 @@
 //! What enrichment reads and writes in the pipeline: asset and indicator matches for a
 //! batch's entities, the score's weights, and each alert's context packet.
 
-use riposte_domain::enrichment::prefixes::Network;
 use riposte_domain::enrichment::{ContextPacket, Indicator, IndicatorKind, ScoreBreakdown, ScoreWeights};
 use riposte_domain::incident::Tlp;
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
 use crate::BackendError;
-use crate::enrichment::filter::{Key, KeyFilter};
 
 pub async fn load_weights(conn: &mut PgConnection) -> Result<ScoreWeights, BackendError> {
     let Json(weights): Json<ScoreWeights> =
@@ -79,56 +77,34 @@ pub async fn context_generation(conn: &mut PgConnection, table: ContextTable) ->
         .await?)
 }
 
-/// Adds every asset's addresses, ranges, host names and first labels to `filter`.
-pub async fn asset_keys(conn: &mut PgConnection, filter: &mut KeyFilter) -> Result<(), BackendError> {
-    let nets: Vec<(String, i32)> =
-        sqlx::query_as("select host(net), masklen(net) from asset_address").fetch_all(&mut *conn).await?;
-    for (host, len) in &nets {
-        if let Some(net) = u8::try_from(*len).ok().and_then(|len| Network::of_host(host, len)) {
-            filter.insert(&Key::Net(net));
-        }
-    }
-    let names: Vec<String> =
-        sqlx::query_scalar("select name from asset where name <> ''").fetch_all(&mut *conn).await?;
-    for name in &names {
-        filter.insert(&Key::Name(name));
-        filter.insert(&Key::Label(name.split('.').next().unwrap_or(name)));
-    }
-    Ok(())
+/// Every asset address and range, as (address, prefix length).
+pub async fn asset_networks(conn: &mut PgConnection) -> Result<Vec<(String, i32)>, BackendError> {
+    Ok(sqlx::query_as("select host(net), masklen(net) from asset_address").fetch_all(conn).await?)
 }
 
-/// Indicator rows read per statement while building a filter: memory stays bounded
-/// whatever the watchlists hold.
-const INDICATOR_PAGE: i64 = 50_000;
+/// Every asset's host name.
+pub async fn asset_names(conn: &mut PgConnection) -> Result<Vec<String>, BackendError> {
+    Ok(sqlx::query_scalar("select name from asset where name <> ''").fetch_all(conn).await?)
+}
 
 /// id, kind, value, and a range's address and prefix length.
-type IndicatorKeyRow = (i64, String, String, Option<String>, Option<i32>);
+pub type IndicatorKeyRow = (i64, String, String, Option<String>, Option<i32>);
 
-/// Adds every live indicator's (kind, value), and each range's network, to `filter`.
-pub async fn indicator_keys(conn: &mut PgConnection, filter: &mut KeyFilter) -> Result<(), BackendError> {
-    let mut after = 0i64;
-    loop {
-        let page: Vec<IndicatorKeyRow> = sqlx::query_as(
-            "select indicator_id, kind, value, host(net), masklen(net) from indicator \
-             where indicator_id > $1 and (expires_at is null or expires_at > now()) \
-             order by indicator_id limit $2",
-        )
-        .bind(after)
-        .bind(INDICATOR_PAGE)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (_, kind, value, host, len) in &page {
-            filter.insert(&Key::Value(kind, value));
-            let range = host.as_deref().zip(len.and_then(|l| u8::try_from(l).ok()));
-            if let Some(net) = range.and_then(|(host, len)| Network::of_host(host, len)) {
-                filter.insert(&Key::Net(net));
-            }
-        }
-        match page.last() {
-            Some((id, ..)) if page.len() as i64 == INDICATOR_PAGE => after = *id,
-            _ => return Ok(()),
-        }
-    }
+/// Up to `limit` live indicators after id `after`, in id order.
+pub async fn live_indicator_keys(
+    conn: &mut PgConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<IndicatorKeyRow>, BackendError> {
+    Ok(sqlx::query_as(
+        "select indicator_id, kind, value, host(net), masklen(net) from indicator \
+         where indicator_id > $1 and (expires_at is null or expires_at > now()) \
+         order by indicator_id limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// An indicator's stored fields, as the matcher and the watchlist pages read them.

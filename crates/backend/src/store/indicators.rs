@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 
 use crate::BackendError;
 use crate::store::enrichment::{INDICATOR_COLUMNS, StoredIndicator};
+use crate::store::search::escape_like;
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct IndicatorRow {
@@ -66,7 +67,7 @@ pub async fn search(
         Some(kind) => vec![kind.as_str()],
         None => IndicatorKind::ALL.iter().map(|k| k.as_str()).collect(),
     };
-    let pattern = filter.value.map(|v| format!("{}%", v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let pattern = filter.value.map(|v| format!("{}%", escape_like(v)));
     let condition = "($2::text is null or i.source = $2) and ( \
          (i.kind = any($1) and ($3::text is null or i.value like $3)) \
          or ($4::inet is not null and 'cidr' = any($1) and i.net is not null and i.net >>= $4::inet))";
@@ -107,7 +108,10 @@ pub async fn find(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Option<Indic
         .await?)
 }
 
-/// True when it was there to delete.
-pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<bool, BackendError> {
-    Ok(sqlx::query("delete from indicator where indicator_id = $1").bind(id).execute(conn).await?.rows_affected() == 1)
+/// Deletes indicator `id`; returns it as it was, or None when it was not there.
+pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<Option<IndicatorRow>, BackendError> {
+    Ok(sqlx::query_as(&format!("delete from indicator i where i.indicator_id = $1 returning {}", columns()))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }

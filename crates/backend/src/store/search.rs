@@ -86,7 +86,8 @@ fn looks_like_network(query: &str) -> bool {
     addr.parse::<std::net::IpAddr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= 128)
 }
 
-fn escape_like(text: &str) -> String {
+/// `text` for a LIKE pattern, its `%`, `_` and `\\` taken literally.
+pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
