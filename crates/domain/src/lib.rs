@@ -2,6 +2,7 @@
 //! Nothing here performs I/O, so everything compiles to wasm and is unit-tested directly.
 
 pub mod alert;
+pub mod containment;
 pub mod correlation;
 pub mod enrichment;
 pub mod escalation;

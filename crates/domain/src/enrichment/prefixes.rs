@@ -43,6 +43,83 @@ impl Network {
     pub fn length(&self) -> PrefixLength {
         PrefixLength { family: self.family, len: self.len }
     }
+
+    /// Parses `203.0.113.7`, `203.0.113.0/24` or their IPv6 forms. A range with host bits set
+    /// (`10.1.2.7/24`) is refused rather than silently widened: which was meant is unclear.
+    pub fn parse(text: &str) -> Result<Network, NetworkError> {
+        let text = text.trim();
+        let (address, len) = match text.split_once('/') {
+            Some((address, len)) => (address, Some(len)),
+            None => (text, None),
+        };
+        let ip: IpAddr = address.parse().map_err(|_| NetworkError::NotAnAddress(text.to_owned()))?;
+        let width = if ip.is_ipv4() { 32 } else { 128 };
+        let len = match len {
+            None => width,
+            Some(len) => len
+                .parse::<u8>()
+                .ok()
+                .filter(|l| *l <= width)
+                .ok_or_else(|| NetworkError::BadLength(text.to_owned()))?,
+        };
+        let network = Network::holding(ip, len).ok_or_else(|| NetworkError::BadLength(text.to_owned()))?;
+        if Network::holding(ip, width) != Some(Network { len: width, ..network }) {
+            return Err(NetworkError::HostBitsSet(text.to_owned(), network.to_string()));
+        }
+        Ok(network)
+    }
+
+    /// Whether every address of `other` lies in this network.
+    pub fn contains(&self, other: &Network) -> bool {
+        self.family == other.family
+            && self.len <= other.len
+            && Network::holding_bits(self.family, other.bits, self.len) == Some(*self)
+    }
+
+    /// Whether the two share any address (one holds the other).
+    pub fn overlaps(&self, other: &Network) -> bool {
+        self.contains(other) || other.contains(self)
+    }
+
+    /// How many addresses it spans, saturating (an IPv6 /0 does not fit).
+    pub fn size(&self) -> u128 {
+        let width = if self.family == 4 { 32 } else { 128 };
+        1u128.checked_shl(u32::from(width - self.len)).unwrap_or(u128::MAX)
+    }
+
+    fn holding_bits(family: u8, bits: u128, len: u8) -> Option<Network> {
+        let ip = if family == 4 {
+            IpAddr::V4(std::net::Ipv4Addr::from(u32::try_from(bits).ok()?))
+        } else {
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        };
+        Network::holding(ip, len)
+    }
+}
+
+/// Written as text (`10.0.0.0/8`), read back through [`Network::parse`].
+impl serde::Serialize for Network {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Network {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Network::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why a text is not a network.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetworkError {
+    #[error("{0:?} is not an IP address or range (expected 203.0.113.7 or 203.0.113.0/24)")]
+    NotAnAddress(String),
+    #[error("{0:?} has a prefix length that does not fit its address family")]
+    BadLength(String),
+    #[error("{0:?} has host bits set; the range is {1}")]
+    HostBitsSet(String, String),
 }
 
 impl std::fmt::Display for Network {
@@ -91,6 +168,31 @@ mod tests {
             Network::of_host("2001:db8::1", 128).map(|n| n.length()),
             Some(PrefixLength { family: 6, len: 128 })
         );
+    }
+
+    #[test]
+    fn networks_parse_strictly_and_nest() {
+        let net = |t| Network::parse(t).expect(t);
+        assert_eq!(net("203.0.113.7").to_string(), "203.0.113.7/32");
+        assert_eq!(net(" 10.0.0.0/8 ").to_string(), "10.0.0.0/8");
+        assert_eq!(net("2001:db8::/32").to_string(), "2001:db8::/32");
+        assert!(
+            matches!(Network::parse("10.1.2.7/24"), Err(NetworkError::HostBitsSet(_, range)) if range == "10.1.2.0/24")
+        );
+        assert!(matches!(Network::parse("10.0.0.0/33"), Err(NetworkError::BadLength(_))));
+        assert!(matches!(Network::parse("10.0.0.0/x"), Err(NetworkError::BadLength(_))));
+        assert!(matches!(Network::parse("dc01; rm -rf /"), Err(NetworkError::NotAnAddress(_))));
+        assert!(Network::parse("").is_err());
+
+        assert!(net("10.0.0.0/8").contains(&net("10.20.30.40")));
+        assert!(net("10.0.0.0/8").contains(&net("10.0.0.0/8")));
+        assert!(!net("10.20.30.40").contains(&net("10.0.0.0/8")));
+        assert!(net("10.20.30.40").overlaps(&net("10.0.0.0/8")));
+        assert!(!net("10.0.0.0/8").overlaps(&net("11.0.0.0/8")));
+        assert!(!net("0.0.0.0/0").contains(&net("::1")), "families never mix");
+        assert!(net("0.0.0.0/0").contains(&net("198.51.100.1")));
+        assert_eq!(net("203.0.113.0/24").size(), 256);
+        assert_eq!(net("::/0").size(), u128::MAX);
     }
 
     #[test]

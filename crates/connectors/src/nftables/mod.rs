@@ -1,0 +1,134 @@
+//! Linux nftables: blocks as timed elements in sets of Riposte's own table. The kernel
+//! expires them by itself, so a block outlives neither its time to live nor a Riposte that
+//! went away. Apply is idempotent (adding a present element only renews its timeout), undo
+//! deletes only what a read-back found, and both are verified by reading the sets again.
+
+pub mod script;
+pub mod transport;
+
+use std::time::Duration;
+
+use riposte_domain::containment::Direction;
+use riposte_domain::enrichment::prefixes::Network;
+
+use crate::ConnectorError;
+pub use script::{Element, Layout, SetName};
+pub use transport::{SshTarget, Transport};
+
+/// How long one `nft` call may take (an SSH round trip included).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One firewall.
+#[derive(Debug, Clone)]
+pub struct Nftables {
+    pub layout: Layout,
+    pub transport: Transport,
+    pub timeout: Duration,
+}
+
+/// Where a network stands on the firewall: the sets holding exactly it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub held: Vec<(SetName, Element)>,
+}
+
+impl Presence {
+    /// Whether the block is in every set its direction needs.
+    pub fn blocks(&self, network: &Network, direction: Direction) -> bool {
+        SetName::for_block(network, direction).iter().all(|set| self.held.iter().any(|(s, _)| s == set))
+    }
+
+    /// A line of evidence: which sets hold it and for how long.
+    pub fn describe(&self) -> String {
+        if self.held.is_empty() {
+            return "in no set".into();
+        }
+        let parts: Vec<String> = self
+            .held
+            .iter()
+            .map(|(set, element)| match element.expires_secs {
+                Some(secs) => format!("{} (expires in {secs} s)", set.as_str()),
+                None => set.as_str().to_owned(),
+            })
+            .collect();
+        format!("in {}", parts.join(", "))
+    }
+}
+
+impl Nftables {
+    pub fn new(layout: Layout, transport: Transport) -> Nftables {
+        Nftables { layout, transport, timeout: CALL_TIMEOUT }
+    }
+
+    pub fn device(&self) -> String {
+        self.transport.device()
+    }
+
+    /// Creates the table, sets and rules where missing (and rewrites our rules); blocks in
+    /// place are kept.
+    pub async fn prepare(&self) -> Result<(), ConnectorError> {
+        self.transport.nft(&["-f".into(), "-".into()], Some(&self.layout.setup()), self.timeout).await?;
+        Ok(())
+    }
+
+    /// Reads the sets of `network`'s family. An element that overlaps it without being it
+    /// (a block of the surrounding range, say) is a conflict for a person to settle.
+    pub async fn presence(&self, network: &Network) -> Result<Presence, ConnectorError> {
+        let mut held = Vec::new();
+        for set in SetName::ALL.into_iter().filter(|s| s.family == network.family) {
+            let json = self.transport.nft(&self.layout.list_set_args(set), None, self.timeout).await?;
+            let elements = script::parse_set(&json)
+                .map_err(|e| ConnectorError::Unexpected { device: self.device(), detail: e.to_string() })?;
+            for element in elements {
+                if element.network == *network {
+                    held.push((set, element));
+                } else if element.network.overlaps(network) {
+                    return Err(ConnectorError::Conflict {
+                        device: self.device(),
+                        detail: format!(
+                            "{} already holds {} ({}), which overlaps {network}",
+                            set.as_str(),
+                            element.network,
+                            element.comment.as_deref().unwrap_or("no comment")
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(Presence { held })
+    }
+
+    /// Blocks `network` for `ttl_secs`, then reads it back: the block is verified only when
+    /// every set its direction needs holds it.
+    pub async fn apply(
+        &self,
+        network: &Network,
+        direction: Direction,
+        ttl_secs: u32,
+        action_id: i64,
+    ) -> Result<Presence, ConnectorError> {
+        self.presence(network).await?;
+        let script = self.layout.add(network, direction, ttl_secs, action_id);
+        self.transport.nft(&["-f".into(), "-".into()], Some(&script), self.timeout).await?;
+        self.presence(network).await
+    }
+
+    /// Removes `network` from every set holding it (nothing to do when none does), then
+    /// reads it back.
+    pub async fn undo(&self, network: &Network) -> Result<Presence, ConnectorError> {
+        let before = self.presence(network).await?;
+        if !before.held.is_empty() {
+            let sets: Vec<SetName> = before.held.iter().map(|(set, _)| *set).collect();
+            let script = self.layout.remove(network, &sets);
+            self.transport.nft(&["-f".into(), "-".into()], Some(&script), self.timeout).await?;
+        }
+        self.presence(network).await
+    }
+
+    /// Packets dropped so far, per set: evidence that a block holds.
+    pub async fn drops(&self) -> Result<Vec<(String, u64)>, ConnectorError> {
+        let json = self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await?;
+        script::parse_drops(&json)
+            .map_err(|e| ConnectorError::Unexpected { device: self.device(), detail: e.to_string() })
+    }
+}

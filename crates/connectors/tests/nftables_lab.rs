@@ -1,0 +1,176 @@
+//! The nftables connector against a real kernel firewall: a namespace with Riposte's table
+//! and a peer namespace on a veth wire. Needs root, `ip` and `nft`; says so and skips
+//! otherwise.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use riposte_connectors::ConnectorError;
+use riposte_connectors::nftables::{Layout, Nftables, SetName, SshTarget, Transport};
+use riposte_domain::containment::Direction;
+use riposte_domain::enrichment::prefixes::Network;
+
+static NEXT: AtomicU8 = AtomicU8::new(1);
+
+/// Two namespaces on one wire: the firewall at .1 and a peer at .2 of a /24 of their own.
+struct Lab {
+    fw: String,
+    peer: String,
+    fw_address: String,
+    peer_address: String,
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(args[0]).args(&args[1..]).output().expect("command runs")
+}
+
+fn ok(args: &[&str]) {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+impl Lab {
+    fn new() -> Option<Lab> {
+        let root = nix::unistd::Uid::effective().is_root();
+        let tools = ["ip", "nft"].iter().all(|t| Command::new(t).arg("-V").output().is_ok());
+        if !root || !tools {
+            eprintln!("SKIPPED: the nftables lab needs root, iproute2 and nftables (root: {root}, tools: {tools})");
+            return None;
+        }
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let tag = format!("{}-{n}", std::process::id());
+        let lab = Lab {
+            fw: format!("rp-fw-{tag}"),
+            peer: format!("rp-peer-{tag}"),
+            fw_address: format!("10.231.{n}.1"),
+            peer_address: format!("10.231.{n}.2"),
+        };
+        let (veth_fw, veth_peer) = (format!("rpf{tag}"), format!("rpp{tag}"));
+        ok(&["ip", "netns", "add", &lab.fw]);
+        ok(&["ip", "netns", "add", &lab.peer]);
+        ok(&["ip", "link", "add", &veth_fw, "type", "veth", "peer", "name", &veth_peer]);
+        ok(&["ip", "link", "set", &veth_fw, "netns", &lab.fw]);
+        ok(&["ip", "link", "set", &veth_peer, "netns", &lab.peer]);
+        for (ns, dev, address) in [(&lab.fw, &veth_fw, &lab.fw_address), (&lab.peer, &veth_peer, &lab.peer_address)] {
+            ok(&["ip", "-n", ns, "addr", "add", &format!("{address}/24"), "dev", dev]);
+            ok(&["ip", "-n", ns, "link", "set", dev, "up"]);
+            ok(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+        }
+        Some(lab)
+    }
+
+    fn firewall(&self) -> Nftables {
+        let transport = Transport::Local { netns: Some(self.fw.clone()) }.checked().expect("name");
+        Nftables::new(Layout::new("riposte").expect("table"), transport)
+    }
+
+    fn peer_network(&self) -> Network {
+        Network::parse(&self.peer_address).expect("address")
+    }
+
+    /// Opens a TCP connection from the peer to a closed port of the firewall: refused at once
+    /// when traffic flows, no answer when the firewall drops it.
+    fn peer_reaches_firewall(&self) -> bool {
+        let probe = format!("echo > /dev/tcp/{}/9", self.fw_address);
+        let out = run(&["ip", "netns", "exec", &self.peer, "timeout", "2", "bash", "-c", &probe]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(124) => false,
+            _ if stderr.contains("refused") => true,
+            other => panic!("unexpected probe result {other:?}: {stderr}"),
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for ns in [&self.fw, &self.peer] {
+            let _ = run(&["ip", "netns", "del", ns]);
+        }
+    }
+}
+
+fn dropped(drops: &[(String, u64)], set: &str) -> u64 {
+    drops.iter().find(|(name, _)| name == set).map_or(0, |(_, n)| *n)
+}
+
+#[tokio::test]
+async fn a_block_cuts_the_peer_off_and_undo_lets_it_back() {
+    let Some(lab) = Lab::new() else { return };
+    let fw = lab.firewall();
+    let target = lab.peer_network();
+    fw.prepare().await.expect("prepare");
+    fw.prepare().await.expect("prepare is idempotent");
+    assert!(lab.peer_reaches_firewall(), "traffic flows before the block");
+
+    let applied = fw.apply(&target, Direction::Inbound, 300, 42).await.expect("apply");
+    assert!(applied.blocks(&target, Direction::Inbound), "{applied:?}");
+    let (set, element) = &applied.held[0];
+    assert_eq!(*set, SetName { outbound: false, family: 4 });
+    assert_eq!(element.comment.as_deref(), Some("riposte action 42"));
+    assert!(element.expires_secs.is_some_and(|s| s <= 300 && s > 250), "{element:?}");
+    assert!(!applied.blocks(&target, Direction::Both), "inbound only");
+
+    assert!(!lab.peer_reaches_firewall(), "the block drops the peer's packets");
+    let drops = fw.drops().await.expect("counters");
+    assert!(dropped(&drops, "blocked_in_v4") > 0, "the drop counter rose: {drops:?}");
+
+    let again = fw.apply(&target, Direction::Inbound, 600, 42).await.expect("apply again");
+    assert_eq!(again.held.len(), 1, "applying twice leaves one element");
+    assert!(again.held[0].1.expires_secs.is_some_and(|s| s > 300), "and renews its time to live");
+    fw.prepare().await.expect("prepare again");
+    assert!(fw.presence(&target).await.expect("read").blocks(&target, Direction::Inbound), "setup keeps blocks");
+
+    let undone = fw.undo(&target).await.expect("undo");
+    assert!(undone.held.is_empty(), "{undone:?}");
+    assert!(lab.peer_reaches_firewall(), "traffic flows again after the undo");
+    assert!(fw.undo(&target).await.expect("undo again").held.is_empty(), "undo is idempotent");
+}
+
+#[tokio::test]
+async fn a_block_expires_in_the_kernel_by_itself() {
+    let Some(lab) = Lab::new() else { return };
+    let fw = lab.firewall();
+    let target = lab.peer_network();
+    fw.prepare().await.expect("prepare");
+    let applied = fw.apply(&target, Direction::Both, 1, 7).await.expect("apply");
+    assert!(applied.blocks(&target, Direction::Both), "{applied:?}");
+    assert_eq!(applied.held.len(), 2, "both directions");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(fw.presence(&target).await.expect("read").held.is_empty(), "gone without Riposte doing anything");
+    assert!(lab.peer_reaches_firewall());
+}
+
+#[tokio::test]
+async fn a_block_inside_a_blocked_range_is_a_conflict_for_a_person() {
+    let Some(lab) = Lab::new() else { return };
+    let fw = lab.firewall();
+    fw.prepare().await.expect("prepare");
+    let range = Network::parse(&format!("{}/24", lab.fw_address.rsplit_once('.').expect("dot").0.to_owned() + ".0"))
+        .expect("range");
+    fw.apply(&range, Direction::Outbound, 300, 1).await.expect("range blocked");
+    let err = fw.apply(&lab.peer_network(), Direction::Outbound, 300, 2).await.expect_err("conflict");
+    assert!(matches!(err, ConnectorError::Conflict { .. }), "{err}");
+    assert!(err.to_string().contains("riposte action 1"), "names the block in the way: {err}");
+    assert!(!err.retryable());
+}
+
+#[tokio::test]
+async fn an_unreachable_firewall_is_worth_retrying() {
+    let transport = Transport::Ssh(SshTarget {
+        host: "127.0.0.1".into(),
+        port: 1,
+        user: "riposte".into(),
+        identity: "/nonexistent/key".into(),
+        known_hosts: "/nonexistent/known_hosts".into(),
+        sudo: false,
+    })
+    .checked()
+    .expect("names");
+    let fw = Nftables::new(Layout::new("riposte").expect("table"), transport);
+    let err = fw.prepare().await.expect_err("nothing listens on port 1");
+    assert!(matches!(err, ConnectorError::Unreachable { .. }), "{err}");
+    assert!(err.retryable());
+    assert!(err.to_string().starts_with("nftables on riposte@127.0.0.1:1"), "{err}");
+}

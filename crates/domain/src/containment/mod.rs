@@ -1,0 +1,9 @@
+//! Containment: the actions that stop a threat (block, quarantine, isolate, capture), the one
+//! path each action's state may take, and the guard rails and approval rules that decide
+//! whether it may run. Connectors and jobs live on the server; the rules live here.
+
+pub mod action;
+pub mod guard;
+
+pub use action::{ActionEvent, ActionKind, ActionSpec, ActionState, Direction, Rollback, SpecError, Target};
+pub use guard::{BlastRadius, Concern, GuardPolicy, Protected, Requester, Verdict, blast_radius, judge, may_approve};
