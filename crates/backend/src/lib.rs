@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod background;
 pub mod caller;
+pub mod containment;
 pub mod context_sources;
 pub mod correlation;
 pub mod db;

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod assets;
 pub mod audit;
+pub mod containment;
 pub mod context_events;
 pub mod context_sources;
 pub mod correlation;

@@ -1,6 +1,7 @@
 //! The backend's integration tests against a real PostgreSQL, in one binary.
 
 mod administration;
+mod containment;
 mod enrichment;
 mod escalation;
 mod identity;

@@ -121,12 +121,7 @@ pub fn judge(
         .filter(|range| range.overlaps(target))
         .map(|range| Concern::Internal { range: *range })
         .collect();
-    let critical: Vec<Concern> = radius
-        .assets
-        .iter()
-        .filter(|a| a.criticality >= policy.critical_from)
-        .map(|a| Concern::CriticalAsset { name: a.name.clone(), criticality: a.criticality })
-        .collect();
+    let critical = critical_concerns(policy, radius);
 
     let overridden = override_reason.is_some_and(|r| !r.trim().is_empty());
     let mut refusals = Vec::new();
@@ -151,6 +146,25 @@ pub fn judge(
         }
     }
     Verdict { refusals, needs_approval }
+}
+
+/// Judges isolating a host through its EDR: no address rules apply, but cutting off a
+/// critical asset needs a second person (and is never done by a policy alone).
+pub fn judge_host(policy: &GuardPolicy, requester: Requester, radius: &BlastRadius) -> Verdict {
+    let critical = critical_concerns(policy, radius);
+    match requester {
+        Requester::Policy => Verdict { refusals: critical, needs_approval: Vec::new() },
+        Requester::Person(_) => Verdict { refusals: Vec::new(), needs_approval: critical },
+    }
+}
+
+fn critical_concerns(policy: &GuardPolicy, radius: &BlastRadius) -> Vec<Concern> {
+    radius
+        .assets
+        .iter()
+        .filter(|a| a.criticality >= policy.critical_from)
+        .map(|a| Concern::CriticalAsset { name: a.name.clone(), criticality: a.criticality })
+        .collect()
 }
 
 fn role_at_least_tier2(role: Role) -> bool {
@@ -200,9 +214,21 @@ pub struct AffectedAsset {
 /// The blast radius of `target` over `assets` (those an inventory query found near it; any
 /// whose addresses fall outside are ignored).
 pub fn blast_radius(target: &Network, assets: &[Asset]) -> BlastRadius {
-    let mut affected: Vec<AffectedAsset> = assets
+    let near: Vec<&Asset> = assets
         .iter()
         .filter(|asset| asset.addresses.iter().filter_map(|a| Network::parse(a).ok()).any(|n| n.overlaps(target)))
+        .collect();
+    radius_of(target.size(), &near)
+}
+
+/// The blast radius of isolating a host: its own inventory entries (by name).
+pub fn host_radius(assets: &[Asset]) -> BlastRadius {
+    radius_of(0, &assets.iter().collect::<Vec<_>>())
+}
+
+fn radius_of(addresses: u128, assets: &[&Asset]) -> BlastRadius {
+    let mut affected: Vec<AffectedAsset> = assets
+        .iter()
         .map(|asset| AffectedAsset {
             name: asset.name.clone(),
             criticality: asset.criticality,
@@ -214,7 +240,7 @@ pub fn blast_radius(target: &Network, assets: &[Asset]) -> BlastRadius {
     let mut services: Vec<String> = affected.iter().map(|a| a.service.clone()).filter(|s| !s.is_empty()).collect();
     services.sort();
     services.dedup();
-    BlastRadius { addresses: target.size(), assets: affected, services }
+    BlastRadius { addresses, assets: affected, services }
 }
 
 #[cfg(test)]
@@ -325,6 +351,22 @@ mod tests {
             !judge(&policy(), &target, Requester::Policy, None, &radius).allowed(),
             "no automatic cut of a critical asset"
         );
+    }
+
+    #[test]
+    fn isolating_a_critical_host_needs_a_second_person_and_never_runs_by_policy() {
+        let radius = host_radius(&[asset("dc01.corp", "10.1.0.10", 5, "Active Directory")]);
+        assert_eq!(radius.addresses, 0);
+        let verdict = judge_host(&policy(), T2, &radius);
+        assert!(verdict.allowed());
+        assert_eq!(verdict.needs_approval.len(), 1);
+        assert!(!judge_host(&policy(), Requester::Policy, &radius).allowed());
+        let laptop = host_radius(&[asset("wks-042", "10.2.0.42", 2, "")]);
+        assert_eq!(
+            judge_host(&policy(), Requester::Policy, &laptop),
+            Verdict { refusals: vec![], needs_approval: vec![] }
+        );
+        assert!(laptop.services.is_empty());
     }
 
     #[test]

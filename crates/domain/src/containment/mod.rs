@@ -6,4 +6,7 @@ pub mod action;
 pub mod guard;
 
 pub use action::{ActionEvent, ActionKind, ActionSpec, ActionState, Direction, Rollback, SpecError, Target};
-pub use guard::{BlastRadius, Concern, GuardPolicy, Protected, Requester, Verdict, blast_radius, judge, may_approve};
+pub use guard::{
+    BlastRadius, Concern, GuardPolicy, Protected, Requester, Verdict, blast_radius, host_radius, judge, judge_host,
+    may_approve,
+};

@@ -1,0 +1,83 @@
+//! A second person's decision on a requested action, and cancelling one.
+
+use riposte_domain::Permission;
+use riposte_domain::containment::{ActionEvent, ActionState, guard};
+use serde_json::json;
+
+use super::{invalid, record, state_of};
+use crate::store::containment as store;
+use crate::{Backend, BackendError, CurrentUser};
+
+/// Approves an action awaiting approval: someone other than the requester, in an approving
+/// role. Returns the new state.
+pub async fn approve(backend: &Backend, user: &CurrentUser, action_id: i64) -> Result<ActionState, BackendError> {
+    user.require(Permission::ApproveContainment)?;
+    let mut tx = backend.pool.begin().await?;
+    let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
+    let policy = store::guard_policy(&mut tx).await?;
+    // An action a policy asked for has no requesting person; any approver will do.
+    let requester = row.requested_by_user_id.unwrap_or(i64::MIN);
+    guard::may_approve(&policy, requester, user.id, user.role).map_err(|e| invalid("approver", e.to_string()))?;
+    let next = step(&mut tx, user, &row, ActionEvent::Approve, "approved").await?;
+    store::set_approver(&mut tx, action_id, user.id, &user.username).await?;
+    record(&mut tx, user, &row, "containment_approved", None, json!({ "action_id": action_id, "target": row.target }))
+        .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Rejects an action awaiting approval, saying why.
+pub async fn reject(
+    backend: &Backend,
+    user: &CurrentUser,
+    action_id: i64,
+    reason: &str,
+) -> Result<ActionState, BackendError> {
+    user.require(Permission::ApproveContainment)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "say why the action is rejected"));
+    }
+    let mut tx = backend.pool.begin().await?;
+    let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
+    let next = step(&mut tx, user, &row, ActionEvent::Reject, "rejected").await?;
+    let detail = json!({ "action_id": action_id, "target": row.target });
+    record(&mut tx, user, &row, "containment_rejected", Some(reason), detail).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Undoes an action: one not yet applied is cancelled outright; one that may be in force is
+/// handed to its job for rollback (and verified like the apply).
+pub async fn cancel(backend: &Backend, user: &CurrentUser, action_id: i64) -> Result<ActionState, BackendError> {
+    user.require(Permission::RequestContainment)?;
+    let mut tx = backend.pool.begin().await?;
+    let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
+    let next = step(&mut tx, user, &row, ActionEvent::Undo, "undo").await?;
+    let detail = json!({ "action_id": action_id, "target": row.target, "state": next.as_str() });
+    record(&mut tx, user, &row, "containment_undo", None, detail).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Moves the action by `event` if its path allows it and nobody moved it meanwhile.
+async fn step(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    row: &store::ActionRow,
+    event: ActionEvent,
+    name: &str,
+) -> Result<ActionState, BackendError> {
+    let from = state_of(row)?;
+    let to = from.apply(event).map_err(|e| BackendError::Conflict(e.to_string()))?;
+    if to == from {
+        return Ok(to);
+    }
+    if !store::transition(tx, row.action_id, from, to, &user.username, name, serde_json::Value::Null).await? {
+        return Err(BackendError::Conflict(format!(
+            "containment action {} changed meanwhile; reload to see its state",
+            row.action_id
+        )));
+    }
+    Ok(to)
+}
