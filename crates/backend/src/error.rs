@@ -47,6 +47,11 @@ impl BackendError {
         }
     }
 
+    /// A field error a form can show next to the field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        BackendError::Validation(ValidationError::new(field, message))
+    }
+
     /// Maps a named unique constraint to the field error a form can show.
     pub(crate) fn from_constraint(err: sqlx::Error, constraint: &str, field: &str, message: &str) -> Self {
         match &err {

@@ -143,10 +143,6 @@ fn host_of(url: &str) -> String {
     reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| "the channel".into())
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> BackendError {
-    riposte_domain::ValidationError::new(field, message).into()
-}
-
 /// A webhook address hides its secret in the path; lists show only scheme and host.
 fn redacted(url: &str) -> String {
     match reqwest::Url::parse(url) {
@@ -182,13 +178,14 @@ pub async fn put_channel(
     actor.require(Permission::ManageSettings)?;
     let name = name.trim();
     if !valid_channel_name(name) {
-        return Err(invalid("name", "a channel name is 1 to 64 letters, digits, '_', '.' or '-'"));
+        return Err(BackendError::invalid("name", "a channel name is 1 to 64 letters, digits, '_', '.' or '-'"));
     }
-    let kind = ChannelKind::parse(kind).ok_or_else(|| invalid("kind", "choose webhook, slack or teams"))?;
+    let kind =
+        ChannelKind::parse(kind).ok_or_else(|| BackendError::invalid("kind", "choose webhook, slack or teams"))?;
     let url = url.trim();
     match reqwest::Url::parse(url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() => {}
-        _ => return Err(invalid("url", "give the webhook's full http:// or https:// address")),
+        _ => return Err(BackendError::invalid("url", "give the webhook's full http:// or https:// address")),
     }
     let mut tx = backend.pool.begin().await?;
     store::put_channel(&mut *tx, name, kind.as_str(), url, actor.label()).await?;

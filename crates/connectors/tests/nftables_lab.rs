@@ -147,8 +147,7 @@ async fn a_block_inside_a_blocked_range_is_a_conflict_for_a_person() {
     let Some(lab) = Lab::new() else { return };
     let fw = lab.firewall();
     fw.prepare().await.expect("prepare");
-    let range = Network::parse(&format!("{}/24", lab.fw_address.rsplit_once('.').expect("dot").0.to_owned() + ".0"))
-        .expect("range");
+    let range = Network::of_host(&lab.fw_address, 24).expect("the lab's /24");
     fw.apply(&range, Direction::Outbound, 300, 1).await.expect("range blocked");
     let err = fw.apply(&lab.peer_network(), Direction::Outbound, 300, 2).await.expect_err("conflict");
     assert!(matches!(err, ConnectorError::Conflict { .. }), "{err}");

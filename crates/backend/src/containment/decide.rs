@@ -4,7 +4,7 @@ use riposte_domain::Permission;
 use riposte_domain::containment::{ActionEvent, ActionState, guard};
 use serde_json::json;
 
-use super::{invalid, record, state_of};
+use super::{record, state_of};
 use crate::store::containment as store;
 use crate::{Backend, BackendError, CurrentUser};
 
@@ -17,7 +17,8 @@ pub async fn approve(backend: &Backend, user: &CurrentUser, action_id: i64) -> R
     let policy = store::guard_policy(&mut tx).await?;
     // An action a policy asked for has no requesting person; any approver will do.
     let requester = row.requested_by_user_id.unwrap_or(i64::MIN);
-    guard::may_approve(&policy, requester, user.id, user.role).map_err(|e| invalid("approver", e.to_string()))?;
+    guard::may_approve(&policy, requester, user.id, user.role)
+        .map_err(|e| BackendError::invalid("approver", e.to_string()))?;
     let next = step(&mut tx, user, &row, ActionEvent::Approve, "approved").await?;
     store::set_approver(&mut tx, action_id, user.id, &user.username).await?;
     record(&mut tx, user, &row, "containment_approved", None, json!({ "action_id": action_id, "target": row.target }))
@@ -36,7 +37,7 @@ pub async fn reject(
     user.require(Permission::ApproveContainment)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(invalid("reason", "say why the action is rejected"));
+        return Err(BackendError::invalid("reason", "say why the action is rejected"));
     }
     let mut tx = backend.pool.begin().await?;
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;

@@ -7,7 +7,6 @@
 pub mod decide;
 pub mod request;
 
-use riposte_domain::ValidationError;
 use riposte_domain::containment::ActionState;
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -19,10 +18,6 @@ use crate::{BackendError, CurrentUser};
 
 pub use decide::{approve, cancel, reject};
 pub use request::{ContainRequest, Preview, Requested, preview, request};
-
-fn invalid(field: &str, message: impl Into<String>) -> BackendError {
-    BackendError::Validation(ValidationError::new(field, message))
-}
 
 fn state_of(row: &ActionRow) -> Result<ActionState, BackendError> {
     ActionState::parse(&row.state).ok_or_else(|| BackendError::Internal(format!("stored action state {:?}", row.state)))

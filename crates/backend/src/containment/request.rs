@@ -9,7 +9,7 @@ use riposte_domain::containment::{
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::{invalid, record};
+use super::record;
 use crate::store::containment::{self as store, NewAction};
 use crate::{Backend, BackendError, CurrentUser};
 
@@ -63,7 +63,7 @@ async fn judge_request(
     request: &ContainRequest<'_>,
 ) -> Result<Preview, BackendError> {
     let spec = ActionSpec::new(request.kind, request.target, request.direction, request.ttl_secs)
-        .map_err(|e| invalid("target", e.to_string()))?;
+        .map_err(|e| BackendError::invalid("target", e.to_string()))?;
     let policy = store::guard_policy(&mut *conn).await?;
     let (verdict, radius) = match &spec.target {
         Target::Network(network) => {
@@ -90,15 +90,15 @@ pub async fn request(
     user.require(Permission::RequestContainment)?;
     let reason = request.reason.trim();
     if reason.is_empty() || reason.len() > MAX_REASON {
-        return Err(invalid("reason", format!("say why, in 1 to {MAX_REASON} characters")));
+        return Err(BackendError::invalid("reason", format!("say why, in 1 to {MAX_REASON} characters")));
     }
     let connector = request.connector.trim();
     if connector.is_empty() || !connector.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')) {
-        return Err(invalid("connector", "a connector is named by letters, digits, '-' and '_'"));
+        return Err(BackendError::invalid("connector", "a connector is named by letters, digits, '-' and '_'"));
     }
     let key = request.idempotency_key.trim();
     if key.is_empty() || key.len() > 200 {
-        return Err(invalid("idempotency_key", "an idempotency key is 1 to 200 characters"));
+        return Err(BackendError::invalid("idempotency_key", "an idempotency key is 1 to 200 characters"));
     }
     let mut tx = backend.pool.begin().await?;
     if let Some(incident_id) = request.incident_id
@@ -109,7 +109,7 @@ pub async fn request(
     let Preview { spec, verdict, radius } = judge_request(&mut tx, user, request).await?;
     if !verdict.allowed() {
         let why: Vec<String> = verdict.refusals.iter().map(|c| c.describe()).collect();
-        return Err(invalid("target", format!("refused by the guard rails: {}", why.join("; "))));
+        return Err(BackendError::invalid("target", format!("refused by the guard rails: {}", why.join("; "))));
     }
     let state = if verdict.needs_approval.is_empty() { ActionState::Approved } else { ActionState::AwaitingApproval };
     let target = spec.target_text();

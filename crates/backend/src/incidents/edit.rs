@@ -1,8 +1,8 @@
 //! Edits to the incident record (conditional on the version the editor saw), comments and
 //! tasks. Each is one transaction with its event-log row and live notice.
 
+use riposte_domain::Permission;
 use riposte_domain::incident::{IncidentEdit, MAX_TITLE, check_status_change, clean_tags};
-use riposte_domain::{Permission, ValidationError};
 use serde_json::{Value, json};
 
 use super::{actor, conflict};
@@ -12,10 +12,6 @@ use crate::store::workspace;
 use crate::{Backend, BackendError, CurrentUser};
 
 pub const MAX_COMMENT: usize = 20_000;
-
-pub(super) fn invalid(field: &str, message: impl Into<String>) -> BackendError {
-    BackendError::Validation(ValidationError::new(field, message))
-}
 
 /// Applies one edit if the incident is still at `expected_version`; returns the new version.
 /// A stale version is a conflict naming the current one: nothing is overwritten silently.
@@ -35,7 +31,8 @@ pub async fn edit_incident(
     let mut owner_id = None;
     let (column, from, to, extra): (Column, Value, Value, Value) = match &edit {
         IncidentEdit::Status { to, classification } => {
-            let kept = check_status_change(*to, *classification).map_err(|e| invalid("status", e.to_string()))?;
+            let kept = check_status_change(*to, *classification)
+                .map_err(|e| BackendError::invalid("status", e.to_string()))?;
             let classification = kept.map(|c| c.as_str());
             (
                 Column::Status { status: to.as_str(), classification },
@@ -45,14 +42,13 @@ pub async fn edit_incident(
             )
         }
         IncidentEdit::Owner(name) => {
-            owner_id = match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                None => None,
-                Some(name) => Some(
-                    workspace::active_user_id(&mut *tx, name)
-                        .await?
-                        .ok_or_else(|| invalid("owner", format!("no active user is named \"{name}\"")))?,
-                ),
-            };
+            owner_id =
+                match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                    None => None,
+                    Some(name) => Some(workspace::active_user_id(&mut *tx, name).await?.ok_or_else(|| {
+                        BackendError::invalid("owner", format!("no active user is named \"{name}\""))
+                    })?),
+                };
             (Column::Owner(owner_id), json!(row.owner), json!(name), Value::Null)
         }
         IncidentEdit::Tier(tier) => (Column::Tier(tier.as_str()), json!(row.tier), json!(tier.as_str()), Value::Null),
@@ -65,12 +61,12 @@ pub async fn edit_incident(
         IncidentEdit::Title(title) => {
             let title = title.trim();
             if title.is_empty() || title.chars().count() > MAX_TITLE {
-                return Err(invalid("title", format!("a title has 1 to {MAX_TITLE} characters")));
+                return Err(BackendError::invalid("title", format!("a title has 1 to {MAX_TITLE} characters")));
             }
             (Column::Title(title), json!(row.title), json!(title), Value::Null)
         }
         IncidentEdit::Tags(list) => {
-            tags = clean_tags(list).map_err(|message| invalid("tags", message))?;
+            tags = clean_tags(list).map_err(|message| BackendError::invalid("tags", message))?;
             (Column::Tags(&tags), json!(row.tags), json!(tags), Value::Null)
         }
         IncidentEdit::Tlp(tlp) => (Column::Tlp(tlp.as_str()), json!(row.tlp), json!(tlp.as_str()), Value::Null),
@@ -106,13 +102,14 @@ pub async fn edit_incident(
 /// refused, so the log never holds a pause without its resume.
 fn clean_party(party: Option<&str>, current: Option<&str>) -> Result<Option<String>, BackendError> {
     match (party.map(str::trim), current) {
-        (Some(""), _) => Err(invalid("waiting_on", "name who the incident is waiting on")),
-        (Some(p), _) if p.chars().count() > 200 => Err(invalid("waiting_on", "at most 200 characters")),
-        (Some(_), Some(now)) => {
-            Err(invalid("waiting_on", format!("the clocks are already paused, waiting on {now}; resume them first")))
-        }
+        (Some(""), _) => Err(BackendError::invalid("waiting_on", "name who the incident is waiting on")),
+        (Some(p), _) if p.chars().count() > 200 => Err(BackendError::invalid("waiting_on", "at most 200 characters")),
+        (Some(_), Some(now)) => Err(BackendError::invalid(
+            "waiting_on",
+            format!("the clocks are already paused, waiting on {now}; resume them first"),
+        )),
         (Some(p), None) => Ok(Some(p.to_owned())),
-        (None, None) => Err(invalid("waiting_on", "the clocks are not paused")),
+        (None, None) => Err(BackendError::invalid("waiting_on", "the clocks are not paused")),
         (None, Some(_)) => Ok(None),
     }
 }
@@ -126,10 +123,10 @@ pub async fn add_comment(
     user.require(Permission::CommentIncidents)?;
     let body = body.trim();
     if body.is_empty() {
-        return Err(invalid("comment", "a comment cannot be empty"));
+        return Err(BackendError::invalid("comment", "a comment cannot be empty"));
     }
     if body.chars().count() > MAX_COMMENT {
-        return Err(invalid("comment", format!("a comment has at most {MAX_COMMENT} characters")));
+        return Err(BackendError::invalid("comment", format!("a comment has at most {MAX_COMMENT} characters")));
     }
     let mut tx = backend.pool.begin().await?;
     if !incidents::lock(&mut tx, incident_id).await? {
@@ -154,7 +151,7 @@ pub async fn add_task(
     user.require(Permission::CommentIncidents)?;
     let title = title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE {
-        return Err(invalid("task", format!("a task has 1 to {MAX_TITLE} characters")));
+        return Err(BackendError::invalid("task", format!("a task has 1 to {MAX_TITLE} characters")));
     }
     let mut tx = backend.pool.begin().await?;
     if !incidents::lock(&mut tx, incident_id).await? {
@@ -165,7 +162,7 @@ pub async fn add_task(
         Some(name) => Some(
             workspace::active_user_id(&mut *tx, name)
                 .await?
-                .ok_or_else(|| invalid("owner", format!("no active user is named \"{name}\"")))?,
+                .ok_or_else(|| BackendError::invalid("owner", format!("no active user is named \"{name}\"")))?,
         ),
     };
     let me = actor(user);

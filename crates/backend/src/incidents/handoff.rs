@@ -6,7 +6,6 @@ use riposte_domain::Permission;
 use riposte_domain::incident::{HandoffPacket, Tier};
 use serde_json::json;
 
-use super::edit::invalid;
 use super::{actor, conflict, stored};
 use crate::live;
 use crate::store::incidents::{self, Column};
@@ -26,7 +25,7 @@ pub async fn hand_off(
     let mut tx = backend.pool.begin().await?;
     let row = incidents::find(&mut *tx, incident_id).await?.ok_or(BackendError::NotFound("incident"))?;
     let from = stored(Tier::parse(&row.tier), "tier")?;
-    packet.validate(from, to).map_err(|e| invalid("hand-off", e.to_string()))?;
+    packet.validate(from, to).map_err(|e| BackendError::invalid("hand-off", e.to_string()))?;
     if incidents::update_if_version(&mut tx, incident_id, expected_version, Column::Tier(to.as_str())).await?.is_none()
     {
         return Err(conflict(incidents::current_version(&mut *tx, incident_id).await?));
@@ -50,7 +49,10 @@ pub async fn acknowledge_handoff(backend: &Backend, user: &CurrentUser, handoff_
     let handoff = workspace::find_handoff(&mut *tx, handoff_id).await?.ok_or(BackendError::NotFound("hand-off"))?;
     let to = stored(Tier::parse(&handoff.to_tier), "hand-off tier")?;
     if !to.accepts(user.role) {
-        return Err(invalid("hand-off", format!("only {} can acknowledge a hand-off to {}", to.label(), to.label())));
+        return Err(BackendError::invalid(
+            "hand-off",
+            format!("only {} can acknowledge a hand-off to {}", to.label(), to.label()),
+        ));
     }
     let Some(seconds) = workspace::acknowledge_handoff(&mut tx, handoff_id, &actor(user)).await? else {
         return Err(BackendError::Conflict("this hand-off was already acknowledged".into()));

@@ -8,7 +8,6 @@ use riposte_domain::incident::MAX_TITLE;
 use serde_json::{Value, json};
 
 use super::actor;
-use super::edit::invalid;
 use crate::live;
 use crate::store::incident_moves as moves;
 use crate::store::incidents::{self, Actor};
@@ -42,7 +41,7 @@ pub async fn merge(
 ) -> Result<i64, BackendError> {
     user.require(Permission::EditIncidents)?;
     if source == target {
-        return Err(invalid("merge", "an incident cannot be merged into itself"));
+        return Err(BackendError::invalid("merge", "an incident cannot be merged into itself"));
     }
     let mut tx = backend.pool.begin().await?;
     let rows = lock_all(&mut tx, &[source, target]).await?;
@@ -78,13 +77,13 @@ pub async fn split(
 ) -> Result<i64, BackendError> {
     user.require(Permission::EditIncidents)?;
     if alert_ids.is_empty() {
-        return Err(invalid("split", "choose the alerts to split off"));
+        return Err(BackendError::invalid("split", "choose the alerts to split off"));
     }
     let mut tx = backend.pool.begin().await?;
     let rows = lock_all(&mut tx, &[incident_id]).await?;
     let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) if t.chars().count() > MAX_TITLE => {
-            return Err(invalid("title", format!("at most {MAX_TITLE} characters")));
+            return Err(BackendError::invalid("title", format!("at most {MAX_TITLE} characters")));
         }
         Some(t) => t.to_owned(),
         None => format!("Split from #{incident_id}: {}", rows[0].title).chars().take(MAX_TITLE).collect(),
@@ -95,7 +94,7 @@ pub async fn split(
     if moved.len() != alert_ids.len() {
         let missing: Vec<String> =
             alert_ids.iter().filter(|id| !moved.contains(id)).map(|id| format!("#{id}")).collect();
-        return Err(invalid("split", format!("not in incident #{incident_id}: {}", missing.join(", "))));
+        return Err(BackendError::invalid("split", format!("not in incident #{incident_id}: {}", missing.join(", "))));
     }
     moves::recount(&mut tx, &[incident_id, new_id]).await?;
     incidents::bump_version(&mut tx, incident_id).await?;
@@ -120,10 +119,10 @@ pub async fn unlink(
     let mut tx = backend.pool.begin().await?;
     lock_all(&mut tx, &[incident_id]).await?;
     let Some((linked_to, rule_id, entities)) = moves::link_of(&mut tx, alert_id).await? else {
-        return Err(invalid("unlink", format!("alert #{alert_id} is not in any incident")));
+        return Err(BackendError::invalid("unlink", format!("alert #{alert_id} is not in any incident")));
     };
     if linked_to != incident_id || !moves::remove_link(&mut tx, incident_id, alert_id).await? {
-        return Err(invalid("unlink", format!("alert #{alert_id} is not in incident #{incident_id}")));
+        return Err(BackendError::invalid("unlink", format!("alert #{alert_id} is not in incident #{incident_id}")));
     }
     moves::recount(&mut tx, &[incident_id]).await?;
     incidents::bump_version(&mut tx, incident_id).await?;
@@ -187,7 +186,7 @@ pub async fn undo(
             }
             finish_undo(&mut tx, &me, &event, &[here], reason).await?;
         }
-        other => return Err(invalid("undo", format!("a {} cannot be undone", other.replace('_', " ")))),
+        other => return Err(BackendError::invalid("undo", format!("a {} cannot be undone", other.replace('_', " ")))),
     }
     tx.commit().await?;
     Ok(())

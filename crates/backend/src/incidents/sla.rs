@@ -79,7 +79,7 @@ pub async fn targets(backend: &Backend, actor: Actor<'_>) -> Result<Vec<SlaTarge
 pub async fn save_targets(backend: &Backend, actor: Actor<'_>, targets: &[SlaTarget]) -> Result<(), BackendError> {
     actor.require(Permission::ManageSettings)?;
     for target in targets {
-        target.validate().map_err(|message| super::edit::invalid("sla", message))?;
+        target.validate().map_err(|message| BackendError::invalid("sla", message))?;
     }
     let mut tx = backend.pool.begin().await?;
     for t in targets {
