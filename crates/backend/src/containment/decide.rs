@@ -21,8 +21,15 @@ pub async fn approve(backend: &Backend, user: &CurrentUser, action_id: i64) -> R
         .map_err(|e| BackendError::invalid("approver", e.to_string()))?;
     let next = step(&mut tx, user, &row, ActionEvent::Approve, "approved").await?;
     store::set_approver(&mut tx, action_id, user.id, &user.username).await?;
-    record(&mut tx, user, &row, "containment_approved", None, json!({ "action_id": action_id, "target": row.target }))
-        .await?;
+    record(
+        &mut tx,
+        user,
+        (action_id, row.incident_id),
+        "containment_approved",
+        None,
+        json!({ "action_id": action_id, "target": row.target }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(next)
 }
@@ -43,7 +50,7 @@ pub async fn reject(
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
     let next = step(&mut tx, user, &row, ActionEvent::Reject, "rejected").await?;
     let detail = json!({ "action_id": action_id, "target": row.target });
-    record(&mut tx, user, &row, "containment_rejected", Some(reason), detail).await?;
+    record(&mut tx, user, (action_id, row.incident_id), "containment_rejected", Some(reason), detail).await?;
     tx.commit().await?;
     Ok(next)
 }
@@ -56,7 +63,7 @@ pub async fn cancel(backend: &Backend, user: &CurrentUser, action_id: i64) -> Re
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
     let next = step(&mut tx, user, &row, ActionEvent::Undo, "undo").await?;
     let detail = json!({ "action_id": action_id, "target": row.target, "state": next.as_str() });
-    record(&mut tx, user, &row, "containment_undo", None, detail).await?;
+    record(&mut tx, user, (action_id, row.incident_id), "containment_undo", None, detail).await?;
     tx.commit().await?;
     Ok(next)
 }

@@ -28,17 +28,17 @@ fn state_of(row: &ActionRow) -> Result<ActionState, BackendError> {
 async fn record(
     conn: &mut PgConnection,
     user: &CurrentUser,
-    row: &ActionRow,
+    (action_id, incident_id): (i64, Option<i64>),
     kind: &str,
     reason: Option<&str>,
     detail: Value,
 ) -> Result<(), BackendError> {
-    if let Some(incident_id) = row.incident_id {
+    if let Some(incident_id) = incident_id {
         let actor = Actor { user_id: Some(user.id), name: user.username.clone() };
         incidents::append_event(&mut *conn, incident_id, &actor, kind, reason, detail.clone()).await?;
         crate::live::incident_changed(&mut *conn, incident_id).await?;
     }
-    let subject = format!("containment action {}", row.action_id);
+    let subject = format!("containment action {action_id}");
     let entry = AuditEntry {
         actor_user_id: Some(user.id),
         actor: &user.username,

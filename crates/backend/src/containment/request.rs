@@ -130,9 +130,9 @@ pub async fn request(
         idempotency_key: key,
     };
     let (action_id, created) = store::insert_action(&mut tx, &new).await?;
-    let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
     if !created {
         // The same key again: the first request stands, whatever this one said.
+        let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
         tx.rollback().await?;
         return Ok(Requested { action_id, state: super::state_of(&row)?, created: false });
     }
@@ -142,7 +142,7 @@ pub async fn request(
         "needs_approval": verdict.needs_approval.iter().map(|c| c.describe()).collect::<Vec<_>>(),
         "override": new.override_reason,
     });
-    record(&mut tx, user, &row, "containment_requested", Some(reason), detail).await?;
+    record(&mut tx, user, (action_id, request.incident_id), "containment_requested", Some(reason), detail).await?;
     tx.commit().await?;
     Ok(Requested { action_id, state, created: true })
 }

@@ -9,7 +9,7 @@ use riposte_domain::Role;
 use riposte_domain::containment::{ActionKind, ActionState, Direction, GuardPolicy};
 use riposte_testkit::TestDb;
 
-use crate::incidents::{send, user};
+use crate::incidents::{incident_of, send, user};
 
 fn block<'a>(target: &'a str, key: &'a str) -> ContainRequest<'a> {
     ContainRequest {
@@ -51,11 +51,7 @@ async fn incident(db: &TestDb, backend: &Backend) -> i64 {
     let alert = r#"{"title":"ET SCAN sweep","severity":"high","source_ref":"c1",
         "entities":[{"kind":"ip","value":"203.0.113.7","role":"source"},{"kind":"ip","value":"10.9.9.9","role":"destination"}]}"#;
     let ids = send(db, backend, "ids", &[alert]).await;
-    sqlx::query_scalar("select incident_id from incident_alert where alert_id = $1")
-        .bind(ids[0])
-        .fetch_one(&db.pool)
-        .await
-        .expect("incident")
+    incident_of(db, ids[0]).await.expect("incident")
 }
 
 #[tokio::test]

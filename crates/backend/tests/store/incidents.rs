@@ -42,7 +42,7 @@ pub(crate) async fn user(backend: &Backend, name: &str, role: Role) -> CurrentUs
     CurrentUser { id: summary.id, username: summary.username, display_name: summary.display_name, role }
 }
 
-async fn incident_of(db: &TestDb, alert_id: i64) -> Option<i64> {
+pub(crate) async fn incident_of(db: &TestDb, alert_id: i64) -> Option<i64> {
     sqlx::query_scalar("select incident_id from incident_alert where alert_id = $1")
         .bind(alert_id)
         .fetch_optional(&db.pool)

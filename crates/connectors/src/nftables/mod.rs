@@ -71,15 +71,18 @@ impl Nftables {
         Ok(())
     }
 
-    /// Reads the sets of `network`'s family. An element that overlaps it without being it
-    /// (a block of the surrounding range, say) is a conflict for a person to settle.
+    /// Reads the sets of `network`'s family (one listing of the table). An element that
+    /// overlaps it without being it (a block of the surrounding range, say) is a conflict for
+    /// a person to settle.
     pub async fn presence(&self, network: &Network) -> Result<Presence, ConnectorError> {
+        let json = self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await?;
+        let listed = script::parse_sets(&json)
+            .map_err(|e| ConnectorError::Unexpected { device: self.device(), detail: e.to_string() })?;
         let mut held = Vec::new();
         for set in SetName::ALL.into_iter().filter(|s| s.family == network.family) {
-            let json = self.transport.nft(&self.layout.list_set_args(set), None, self.timeout).await?;
-            let elements = script::parse_set(&json)
-                .map_err(|e| ConnectorError::Unexpected { device: self.device(), detail: e.to_string() })?;
-            for element in elements {
+            let elements =
+                listed.iter().find(|(name, _)| name == set.as_str()).map(|(_, e)| e.as_slice()).unwrap_or(&[]);
+            for element in elements.iter().cloned() {
                 if element.network == *network {
                     held.push((set, element));
                 } else if element.network.overlaps(network) {

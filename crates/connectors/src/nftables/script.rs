@@ -134,12 +134,8 @@ impl Layout {
             .collect()
     }
 
-    /// `nft` arguments that print one set as JSON.
-    pub fn list_set_args(&self, set: SetName) -> Vec<String> {
-        ["-j", "list", "set", "inet", &self.table, set.as_str()].map(str::to_owned).to_vec()
-    }
-
-    /// `nft` arguments that print our table's rules (with their counters) as JSON.
+    /// `nft` arguments that print our table as JSON: every set with its elements, and every
+    /// rule with its counter, in one call.
     pub fn list_table_args(&self) -> Vec<String> {
         ["-j", "list", "table", "inet", &self.table].map(str::to_owned).to_vec()
     }
@@ -158,16 +154,29 @@ pub struct Element {
 #[error("nft printed something other than the expected JSON: {0}")]
 pub struct UnexpectedOutput(pub String);
 
-/// The elements of a set from `nft -j list set`.
-pub fn parse_set(json: &str) -> Result<Vec<Element>, UnexpectedOutput> {
-    let value: Value = serde_json::from_str(json).map_err(|e| UnexpectedOutput(e.to_string()))?;
-    let items = value["nftables"].as_array().ok_or_else(|| UnexpectedOutput("no \"nftables\" array".into()))?;
-    let set = items
+/// Each set's name and elements, from `nft -j list table` (or `list set`).
+pub fn parse_sets(json: &str) -> Result<Vec<(String, Vec<Element>)>, UnexpectedOutput> {
+    listing(json)?
         .iter()
-        .find_map(|item| item.get("set"))
-        .ok_or_else(|| UnexpectedOutput("no set in the listing".into()))?;
-    let Some(elements) = set.get("elem").and_then(Value::as_array) else { return Ok(Vec::new()) };
-    elements.iter().map(element).collect()
+        .filter_map(|item| item.get("set"))
+        .map(|set| {
+            let name = set["name"].as_str().unwrap_or_default().to_owned();
+            let elements = match set.get("elem").and_then(Value::as_array) {
+                Some(elements) => elements.iter().map(element).collect::<Result<_, _>>()?,
+                None => Vec::new(),
+            };
+            Ok((name, elements))
+        })
+        .collect()
+}
+
+/// The items of an `nft -j` listing.
+fn listing(json: &str) -> Result<Vec<Value>, UnexpectedOutput> {
+    let mut value: Value = serde_json::from_str(json).map_err(|e| UnexpectedOutput(e.to_string()))?;
+    match value["nftables"].take() {
+        Value::Array(items) => Ok(items),
+        _ => Err(UnexpectedOutput("no \"nftables\" array".into())),
+    }
 }
 
 fn element(item: &Value) -> Result<Element, UnexpectedOutput> {
@@ -195,8 +204,7 @@ fn element(item: &Value) -> Result<Element, UnexpectedOutput> {
 /// Packets dropped per set, from `nft -j list table`: each rule that matches `@set` and
 /// counts adds its counter.
 pub fn parse_drops(json: &str) -> Result<Vec<(String, u64)>, UnexpectedOutput> {
-    let value: Value = serde_json::from_str(json).map_err(|e| UnexpectedOutput(e.to_string()))?;
-    let items = value["nftables"].as_array().ok_or_else(|| UnexpectedOutput("no \"nftables\" array".into()))?;
+    let items = listing(json)?;
     let mut drops: Vec<(String, u64)> = Vec::new();
     for rule in items.iter().filter_map(|item| item.get("rule")) {
         let Some(exprs) = rule["expr"].as_array() else { continue };
@@ -264,7 +272,10 @@ mod tests {
 
     #[test]
     fn a_listed_set_reads_back_as_networks() {
-        let elements = parse_set(LISTED).expect("parsed");
+        let sets = parse_sets(LISTED).expect("parsed");
+        assert_eq!(sets.len(), 1);
+        let (name, elements) = &sets[0];
+        assert_eq!(name, "s");
         assert_eq!(elements.len(), 2);
         assert_eq!(elements[0].network, net("198.51.100.0/24"));
         assert_eq!(elements[0].expires_secs, Some(1799));
@@ -277,9 +288,9 @@ mod tests {
             }
         );
         let empty = r#"{"nftables": [{"metainfo": {}}, {"set": {"name": "s", "elem": null}}]}"#;
-        assert_eq!(parse_set(empty), Ok(Vec::new()));
-        assert!(parse_set("Error: No such file or directory").is_err());
-        assert!(parse_set(r#"{"nftables": [{"set": {"elem": [{"elem": {"val": {"range": [1, 2]}}}]}}]}"#).is_err());
+        assert_eq!(parse_sets(empty), Ok(vec![("s".to_owned(), Vec::new())]));
+        assert!(parse_sets("Error: No such file or directory").is_err());
+        assert!(parse_sets(r#"{"nftables": [{"set": {"elem": [{"elem": {"val": {"range": [1, 2]}}}]}}]}"#).is_err());
     }
 
     #[test]
