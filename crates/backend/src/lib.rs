@@ -23,7 +23,9 @@ pub mod notify;
 pub mod passwords;
 pub mod pipeline;
 pub mod scoring;
+pub mod secrets;
 pub mod settings;
+pub mod siem;
 pub mod store;
 pub mod storm_cache;
 pub mod storms;
@@ -49,6 +51,9 @@ pub struct Backend {
     pub notifier: std::sync::Arc<background::Periodic>,
     pub sla_watch: std::sync::Arc<background::Periodic>,
     pub precision_refresh: std::sync::Arc<background::Periodic>,
+    /// Set to `None` (in tests) to stop the action workers and drive them by hand.
+    pub containment_jobs: Option<std::sync::Arc<containment::jobs::ActionJobs>>,
+    pub siem_sender: std::sync::Arc<background::Periodic>,
 }
 
 impl Backend {
@@ -70,6 +75,8 @@ impl Backend {
         let sla_watch = std::sync::Arc::new(incidents::sla::watch(pool.clone()));
         let precision_refresh = std::sync::Arc::new(enrichment::precision::refresher(pool.clone()));
         let pipeline = pipeline::Pipeline::start(pool.clone());
+        let containment_jobs = Some(std::sync::Arc::new(containment::jobs::start(pool.clone())));
+        let siem_sender = std::sync::Arc::new(siem::start(pool.clone()));
         let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
         let ingest = ingest::IngestQueue::start(pool.clone(), ingest, pipeline.waker(), storm_policies.clone());
         Ok(Self {
@@ -82,6 +89,8 @@ impl Backend {
             notifier,
             sla_watch,
             precision_refresh,
+            containment_jobs,
+            siem_sender,
         })
     }
 }

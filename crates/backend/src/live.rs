@@ -13,6 +13,9 @@ pub const INCIDENTS_CHANNEL: &str = "riposte_incidents";
 /// `{"users": [ids]}`: these users have new in-app notices.
 pub const NOTICES_CHANNEL: &str = "riposte_notices";
 
+/// `{}`: containment actions or the NOC's notices changed.
+pub const CONTAINMENT_CHANNEL: &str = "riposte_containment_view";
+
 /// NOTIFY payloads are limited to 8000 bytes; past this many ids, listeners refresh all.
 const MAX_LISTED: usize = 200;
 
@@ -38,6 +41,10 @@ pub async fn users_notified(conn: &mut PgConnection, user_ids: &[i64]) -> Result
     }
     let listed: Vec<i64> = user_ids.iter().copied().take(MAX_LISTED).collect();
     notify(conn, NOTICES_CHANNEL, &serde_json::json!({ "users": listed })).await
+}
+
+pub async fn containment_changed(conn: &mut PgConnection) -> Result<(), BackendError> {
+    notify(conn, CONTAINMENT_CHANNEL, &serde_json::json!({})).await
 }
 
 async fn notify(conn: &mut PgConnection, channel: &str, payload: &serde_json::Value) -> Result<(), BackendError> {

@@ -92,6 +92,8 @@ pub async fn run_batch(pool: &PgPool, limit: i64, worker: &mut Worker) -> Result
     timer.lap("correlate");
     incidents.extend(escalation::escalate(&mut tx, &claimed.alerts, &context, &enriched).await?);
     timer.lap("escalate");
+    crate::containment::policies::run(&mut tx, &claimed.alerts, &enriched).await?;
+    timer.lap("contain");
     let ids = claimed.ids;
     pipeline::finish(&mut tx, &ids).await?;
     // Delivered at commit, to every server process listening: open queues refresh.

@@ -10,6 +10,9 @@ pub enum ConnectorError {
     /// The device answered that it is busy or rate-limited: retry after the pause it asked for.
     #[error("{device} asked to slow down (retry after {retry_after:?})")]
     Throttled { device: String, retry_after: Duration },
+    /// The device refused the credentials (an expired token, a revoked key).
+    #[error("{device} refused the credentials: {detail}")]
+    Unauthorized { device: String, detail: String },
     /// The device refused the change; trying again would fail the same way.
     #[error("{device} refused: {detail}")]
     Refused { device: String, detail: String },

@@ -3,7 +3,13 @@
 //! that say whether a retry could help. Connectors never read or write incidents; the
 //! use-case that called them records what happened.
 
+pub mod device;
 pub mod error;
+pub mod http;
 pub mod nftables;
+pub mod order;
+pub mod webhook;
 
+pub use device::Device;
 pub use error::ConnectorError;
+pub use order::{ConfigError, Order, Outcome};

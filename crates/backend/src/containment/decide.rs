@@ -4,7 +4,8 @@ use riposte_domain::Permission;
 use riposte_domain::containment::{ActionEvent, ActionState, guard};
 use serde_json::json;
 
-use super::{record, state_of};
+use super::log::{Step, Subject, Who, record};
+use super::state_of;
 use crate::store::containment as store;
 use crate::{Backend, BackendError, CurrentUser};
 
@@ -19,17 +20,12 @@ pub async fn approve(backend: &Backend, user: &CurrentUser, action_id: i64) -> R
     let requester = row.requested_by_user_id.unwrap_or(i64::MIN);
     guard::may_approve(&policy, requester, user.id, user.role)
         .map_err(|e| BackendError::invalid("approver", e.to_string()))?;
-    let next = step(&mut tx, user, &row, ActionEvent::Approve, "approved").await?;
+    let next = step(&mut tx, user.into(), &row, ActionEvent::Approve, "approved").await?;
     store::set_approver(&mut tx, action_id, user.id, &user.username).await?;
-    record(
-        &mut tx,
-        user,
-        (action_id, row.incident_id),
-        "containment_approved",
-        None,
-        json!({ "action_id": action_id, "target": row.target }),
-    )
-    .await?;
+    let detail = json!({ "action_id": action_id, "target": row.target });
+    record(&mut tx, user.into(), Subject::from(&row), Step { event: "approved", state: next.as_str(), reason: None, detail })
+        .await?;
+    crate::store::containment_jobs::due_now(&mut tx, action_id).await?;
     tx.commit().await?;
     Ok(next)
 }
@@ -48,9 +44,10 @@ pub async fn reject(
     }
     let mut tx = backend.pool.begin().await?;
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
-    let next = step(&mut tx, user, &row, ActionEvent::Reject, "rejected").await?;
+    let next = step(&mut tx, user.into(), &row, ActionEvent::Reject, "rejected").await?;
     let detail = json!({ "action_id": action_id, "target": row.target });
-    record(&mut tx, user, (action_id, row.incident_id), "containment_rejected", Some(reason), detail).await?;
+    let step = Step { event: "rejected", state: next.as_str(), reason: Some(reason), detail };
+    record(&mut tx, user.into(), Subject::from(&row), step).await?;
     tx.commit().await?;
     Ok(next)
 }
@@ -61,17 +58,19 @@ pub async fn cancel(backend: &Backend, user: &CurrentUser, action_id: i64) -> Re
     user.require(Permission::RequestContainment)?;
     let mut tx = backend.pool.begin().await?;
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
-    let next = step(&mut tx, user, &row, ActionEvent::Undo, "undo").await?;
+    let next = step(&mut tx, user.into(), &row, ActionEvent::Undo, "undo").await?;
     let detail = json!({ "action_id": action_id, "target": row.target, "state": next.as_str() });
-    record(&mut tx, user, (action_id, row.incident_id), "containment_undo", None, detail).await?;
+    record(&mut tx, user.into(), Subject::from(&row), Step { event: "undo", state: next.as_str(), reason: None, detail })
+        .await?;
+    crate::store::containment_jobs::due_now(&mut tx, action_id).await?;
     tx.commit().await?;
     Ok(next)
 }
 
 /// Moves the action by `event` if its path allows it and nobody moved it meanwhile.
-async fn step(
+pub(super) async fn step(
     tx: &mut sqlx::PgConnection,
-    user: &CurrentUser,
+    who: Who<'_>,
     row: &store::ActionRow,
     event: ActionEvent,
     name: &str,
@@ -81,7 +80,7 @@ async fn step(
     if to == from {
         return Ok(to);
     }
-    if !store::transition(tx, row.action_id, from, to, &user.username, name, serde_json::Value::Null).await? {
+    if !store::transition(tx, row.action_id, from, to, who.name, name, serde_json::Value::Null).await? {
         return Err(BackendError::Conflict(format!(
             "containment action {} changed meanwhile; reload to see its state",
             row.action_id

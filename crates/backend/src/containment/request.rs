@@ -9,7 +9,7 @@ use riposte_domain::containment::{
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::record;
+use super::log::{Step, Subject, record};
 use crate::store::containment::{self as store, NewAction};
 use crate::{Backend, BackendError, CurrentUser};
 
@@ -64,20 +64,29 @@ async fn judge_request(
 ) -> Result<Preview, BackendError> {
     let spec = ActionSpec::new(request.kind, request.target, request.direction, request.ttl_secs)
         .map_err(|e| BackendError::invalid("target", e.to_string()))?;
+    let (verdict, radius) = judge_spec(conn, &spec, Requester::Person(user.role), request.override_reason).await?;
+    Ok(Preview { spec, verdict, radius })
+}
+
+/// The guard rails' verdict on `spec` for `requester`, over the inventory's blast radius.
+pub(super) async fn judge_spec(
+    conn: &mut PgConnection,
+    spec: &ActionSpec,
+    requester: Requester,
+    override_reason: Option<&str>,
+) -> Result<(Verdict, BlastRadius), BackendError> {
     let policy = store::guard_policy(&mut *conn).await?;
-    let (verdict, radius) = match &spec.target {
+    Ok(match &spec.target {
         Target::Network(network) => {
             let radius = blast_radius(network, &store::assets_overlapping(&mut *conn, network).await?);
-            let verdict = judge(&policy, network, Requester::Person(user.role), request.override_reason, &radius);
-            (verdict, radius)
+            (judge(&policy, network, requester, override_reason, &radius), radius)
         }
         // A host cut off through its EDR: its own inventory entry is the whole radius.
         Target::Host(host) => {
             let radius = host_radius(&store::assets_named(&mut *conn, host).await?);
-            (judge_host(&policy, Requester::Person(user.role), &radius), radius)
+            (judge_host(&policy, requester, &radius), radius)
         }
-    };
-    Ok(Preview { spec, verdict, radius })
+    })
 }
 
 /// Records the action: approved at once when no rule asks for a second person, else
@@ -107,6 +116,7 @@ pub async fn request(
         return Err(BackendError::NotFound("incident"));
     }
     let Preview { spec, verdict, radius } = judge_request(&mut tx, user, request).await?;
+    super::connectors::require(&mut tx, connector, spec.kind, &spec.target).await?;
     if !verdict.allowed() {
         let why: Vec<String> = verdict.refusals.iter().map(|c| c.describe()).collect();
         return Err(BackendError::invalid("target", format!("refused by the guard rails: {}", why.join("; "))));
@@ -128,6 +138,8 @@ pub async fn request(
         concerns: json!(verdict.needs_approval),
         blast_radius: json!(radius),
         idempotency_key: key,
+        policy_id: None,
+        needs_review: false,
     };
     let (action_id, created) = store::insert_action(&mut tx, &new).await?;
     if !created {
@@ -142,7 +154,16 @@ pub async fn request(
         "needs_approval": verdict.needs_approval.iter().map(|c| c.describe()).collect::<Vec<_>>(),
         "override": new.override_reason,
     });
-    record(&mut tx, user, (action_id, request.incident_id), "containment_requested", Some(reason), detail).await?;
+    let subject = Subject {
+        action_id,
+        incident_id: request.incident_id,
+        kind: spec.kind.as_str(),
+        target: &target,
+        direction: new.direction,
+        connector,
+    };
+    let step = Step { event: "requested", state: state.as_str(), reason: Some(reason), detail };
+    record(&mut tx, user.into(), subject, step).await?;
     tx.commit().await?;
     Ok(Requested { action_id, state, created: true })
 }

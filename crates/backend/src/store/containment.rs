@@ -19,8 +19,10 @@ pub async fn guard_policy(conn: &mut PgConnection) -> Result<GuardPolicy, Backen
         )
         .fetch_one(&mut *conn)
         .await?;
-    let protected: Vec<(String, String)> =
+    // What administrators listed, and every connector's own management address.
+    let mut protected: Vec<(String, String)> =
         sqlx::query_as("select text(net), why from containment_protected order by net").fetch_all(&mut *conn).await?;
+    protected.extend(super::containment_connectors::management(&mut *conn).await?);
     let network =
         |text: &str| Network::parse(text).map_err(|e| BackendError::Internal(format!("stored containment range: {e}")));
     Ok(GuardPolicy {
@@ -99,6 +101,9 @@ pub struct NewAction<'a> {
     pub concerns: Value,
     pub blast_radius: Value,
     pub idempotency_key: &'a str,
+    /// Set for a pre-authorised policy's action, which a person reviews after the fact.
+    pub policy_id: Option<i64>,
+    pub needs_review: bool,
 }
 
 /// Records the action and its first event; with a key already used, returns that action
@@ -106,8 +111,10 @@ pub struct NewAction<'a> {
 pub async fn insert_action(conn: &mut PgConnection, action: &NewAction<'_>) -> Result<(i64, bool), BackendError> {
     let inserted: Option<i64> = sqlx::query_scalar(
         "insert into containment_action (kind, target, direction, connector, incident_id, state, reason, ttl_secs, \
-             requested_by, requested_by_user_id, override_reason, concerns, blast_radius, idempotency_key) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             requested_by, requested_by_user_id, override_reason, concerns, blast_radius, idempotency_key, policy_id, \
+             needs_review, next_try_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             case when $6 = 'awaiting_approval' then now() + $8 * interval '1 second' else now() end) \
          on conflict (idempotency_key) do nothing returning action_id",
     )
     .bind(action.kind)
@@ -124,11 +131,16 @@ pub async fn insert_action(conn: &mut PgConnection, action: &NewAction<'_>) -> R
     .bind(&action.concerns)
     .bind(&action.blast_radius)
     .bind(action.idempotency_key)
+    .bind(action.policy_id)
+    .bind(action.needs_review)
     .fetch_optional(&mut *conn)
     .await?;
     match inserted {
         Some(id) => {
             add_event(conn, id, action.requested_by, "requested", None, action.state, Value::Null).await?;
+            if action.state == ActionState::Approved {
+                super::containment_jobs::due_now(conn, id).await?;
+            }
             Ok((id, true))
         }
         None => {
@@ -160,14 +172,20 @@ pub struct ActionRow {
     pub blast_radius: Value,
     pub expires_at: Option<OffsetDateTime>,
     pub requested_at: OffsetDateTime,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub verify_until: Option<OffsetDateTime>,
+    pub policy_id: Option<i64>,
+    pub needs_review: bool,
 }
 
+/// The columns of [`ActionRow`], for every query that reads one.
+pub const ACTION_COLUMNS: &str = "action_id, kind, target, direction, connector, incident_id, state, reason, \
+     ttl_secs, requested_by, requested_by_user_id, approved_by, override_reason, concerns, blast_radius, expires_at, \
+     requested_at, attempts, last_error, verify_until, policy_id, needs_review";
+
 pub async fn find(db: impl PgExecutor<'_>, action_id: i64) -> Result<Option<ActionRow>, BackendError> {
-    Ok(sqlx::query_as(
-        "select action_id, kind, target, direction, connector, incident_id, state, reason, ttl_secs, requested_by, \
-             requested_by_user_id, approved_by, override_reason, concerns, blast_radius, expires_at, requested_at \
-         from containment_action where action_id = $1",
-    )
+    Ok(sqlx::query_as(&format!("select {ACTION_COLUMNS} from containment_action where action_id = $1"))
     .bind(action_id)
     .fetch_optional(db)
     .await?)

@@ -25,7 +25,28 @@ fn block<'a>(target: &'a str, key: &'a str) -> ContainRequest<'a> {
     }
 }
 
-async fn count(db: &TestDb, sql: &str) -> i64 {
+/// A backend whose action workers are stopped: the test drives each step itself.
+pub(crate) async fn quiet_backend(db: &TestDb) -> Backend {
+    let mut backend = db.backend().await;
+    backend.containment_jobs = None;
+    backend
+}
+
+/// A webhook connector called `name` posting to `url`; `ranges` limit what it acts on.
+pub(crate) async fn add_connector(db: &TestDb, name: &str, url: &str, ranges: &[&str]) {
+    sqlx::query(
+        "insert into containment_connector (name, kind, config, ranges, created_by) \
+         values ($1, 'webhook', jsonb_build_object('url', $2::text), $3::cidr[], 'test')",
+    )
+    .bind(name)
+    .bind(url)
+    .bind(ranges)
+    .execute(&db.pool)
+    .await
+    .expect("connector");
+}
+
+pub(crate) async fn count(db: &TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&db.pool).await.expect("count")
 }
 
@@ -57,7 +78,8 @@ async fn incident(db: &TestDb, backend: &Backend) -> i64 {
 #[tokio::test]
 async fn an_outside_attacker_is_blocked_at_once_once_and_on_the_record() {
     let db = TestDb::new().await;
-    let backend = db.backend().await;
+    let backend = quiet_backend(&db).await;
+    add_connector(&db, "edge-fw", "http://127.0.0.1:9/", &[]).await;
     let analyst = user(&backend, "tina", Role::Tier2).await;
     let incident_id = incident(&db, &backend).await;
     let ask = ContainRequest { incident_id: Some(incident_id), ..block("203.0.113.7", "incident-1-block") };
@@ -86,7 +108,8 @@ async fn an_outside_attacker_is_blocked_at_once_once_and_on_the_record() {
 #[tokio::test]
 async fn a_critical_asset_waits_for_a_second_person_in_an_approving_role() {
     let db = TestDb::new().await;
-    let backend = db.backend().await;
+    let backend = quiet_backend(&db).await;
+    add_connector(&db, "edge-fw", "http://127.0.0.1:9/", &[]).await;
     add_asset(&db, "dc01.corp", "10.1.0.10", 5).await;
     let analyst = user(&backend, "tina", Role::Tier2).await;
     let responder = user(&backend, "ivan", Role::Ir).await;
@@ -127,7 +150,8 @@ async fn a_critical_asset_waits_for_a_second_person_in_an_approving_role() {
 #[tokio::test]
 async fn guard_rails_refuse_with_reasons_and_record_nothing() {
     let db = TestDb::new().await;
-    let backend = db.backend().await;
+    let backend = quiet_backend(&db).await;
+    add_connector(&db, "edge-fw", "http://127.0.0.1:9/", &[]).await;
     sqlx::query(
         "insert into containment_protected (net, why, created_by) values ('10.0.0.53', 'DNS resolver', 'test')",
     )
@@ -169,4 +193,47 @@ async fn the_stored_guard_rails_start_as_the_domain_defaults() {
     let mut conn = db.pool.acquire().await.expect("connection");
     let stored = riposte_backend::store::containment::guard_policy(&mut conn).await.expect("policy");
     assert_eq!(stored, GuardPolicy::default());
+}
+
+#[tokio::test]
+async fn a_request_names_a_connector_that_can_act_on_the_target() {
+    let db = TestDb::new().await;
+    let backend = quiet_backend(&db).await;
+    add_connector(&db, "inside", "http://127.0.0.1:9/", &["10.0.0.0/8"]).await;
+    sqlx::query(
+        "insert into containment_connector (name, kind, config, created_by) \
+         values ('fw', 'nftables', '{\"netns\": \"nowhere\"}', 'test')",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("nftables connector");
+    let analyst = user(&backend, "tina", Role::Tier2).await;
+    let refusal = |result: Result<_, BackendError>| match result {
+        Err(BackendError::Validation(e)) => (e.field, e.message),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let (field, message) =
+        refusal(request(&backend, &analyst, &ContainRequest { connector: "nope", ..block("203.0.113.9", "a") }).await);
+    assert_eq!(field, "connector");
+    assert!(message.contains("no connector is called \"nope\""), "{message}");
+    let outside = ContainRequest { connector: "inside", ..block("203.0.113.9", "b") };
+    let (_, message) = refusal(request(&backend, &analyst, &outside).await);
+    assert!(message.contains("acts on 10.0.0.0/8 only, not 203.0.113.9/32"), "{message}");
+    let isolate = ContainRequest {
+        kind: ActionKind::Isolate,
+        target: "wks-042",
+        direction: None,
+        connector: "fw",
+        ..block("", "c")
+    };
+    let (_, message) = refusal(request(&backend, &analyst, &isolate).await);
+    assert!(message.contains("connector fw cannot isolate"), "{message}");
+    sqlx::query("update containment_connector set enabled = false where name = 'inside'")
+        .execute(&db.pool)
+        .await
+        .expect("switch off");
+    let inside = ContainRequest { connector: "inside", ..block("10.2.3.4", "d") };
+    let (_, message) = refusal(request(&backend, &analyst, &inside).await);
+    assert!(message.contains("switched off"), "{message}");
+    assert_eq!(count(&db, "select count(*) from containment_action").await, 0);
 }

@@ -2,6 +2,8 @@
 
 mod administration;
 mod containment;
+mod containment_jobs;
+mod containment_flow;
 mod enrichment;
 mod escalation;
 mod identity;

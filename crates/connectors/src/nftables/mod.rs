@@ -3,6 +3,7 @@
 //! went away. Apply is idempotent (adding a present element only renews its timeout), undo
 //! deletes only what a read-back found, and both are verified by reading the sets again.
 
+pub mod order;
 pub mod script;
 pub mod transport;
 
@@ -12,6 +13,7 @@ use riposte_domain::containment::Direction;
 use riposte_domain::enrichment::prefixes::Network;
 
 use crate::ConnectorError;
+pub use order::NftablesConfig;
 pub use script::{Element, Layout, SetName};
 pub use transport::{SshTarget, Transport};
 

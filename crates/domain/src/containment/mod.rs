@@ -3,10 +3,15 @@
 //! whether it may run. Connectors and jobs live on the server; the rules live here.
 
 pub mod action;
+pub mod feedback;
 pub mod guard;
+pub mod policy;
+pub mod view;
 
 pub use action::{ActionEvent, ActionKind, ActionSpec, ActionState, Direction, Rollback, SpecError, Target};
 pub use guard::{
     BlastRadius, Concern, GuardPolicy, Protected, Requester, Verdict, blast_radius, host_radius, judge, judge_host,
     may_approve,
 };
+pub use feedback::StateChange;
+pub use policy::{AlertFacts, Condition, ConditionError};

@@ -1,0 +1,131 @@
+//! What the containment pages show: actions with their story, the NOC's notices, policies,
+//! proposals for an incident, and the readiness summary.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionView {
+    pub action_id: i64,
+    pub kind: String,
+    pub target: String,
+    pub direction: Option<String>,
+    pub connector: String,
+    pub incident_id: Option<i64>,
+    pub state: String,
+    pub reason: String,
+    pub ttl_secs: i32,
+    pub requested_by: String,
+    pub approved_by: Option<String>,
+    pub requested_at: String,
+    pub expires_at: Option<String>,
+    pub last_error: Option<String>,
+    /// Ran under a pre-authorised policy and no person has reviewed it yet.
+    pub needs_review: bool,
+    pub policy: Option<String>,
+    /// The guard's concerns that asked for a second person.
+    pub concerns: Value,
+    pub blast_radius: Value,
+    pub events: Vec<ActionEventView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionEventView {
+    pub at: String,
+    pub actor: String,
+    pub event: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub evidence: Value,
+}
+
+/// A change the NOC is told of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeView {
+    pub notice_id: i64,
+    pub action_id: i64,
+    pub incident_id: Option<i64>,
+    pub event: String,
+    pub change: String,
+    pub created_at: String,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub objection: Option<String>,
+    pub objected_by: Option<String>,
+}
+
+/// An action the Contain button offers for one of an incident's entities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub kind: String,
+    pub target: String,
+    pub direction: Option<String>,
+    pub connector: String,
+    /// Why this connector: "inventory lists it for web-01", "covers 10.0.0.0/8", "any address".
+    pub because: String,
+    /// The entity's role on the incident ("source", "destination", "host").
+    pub role: String,
+}
+
+/// Containment readiness: what each connector covers and how much of the critical inventory
+/// some connector can act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Readiness {
+    pub connectors: Vec<ConnectorCoverage>,
+    pub critical_assets: i64,
+    pub critical_covered: i64,
+    /// Critical assets no connector can act on, most critical first.
+    pub uncovered: Vec<UncoveredAsset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectorCoverage {
+    pub name: String,
+    pub kind: String,
+    pub enabled: bool,
+    pub can: Vec<String>,
+    pub ranges: Vec<String>,
+    pub assets: i64,
+    pub segments: Vec<String>,
+    pub check_ok: Option<bool>,
+    pub check_message: Option<String>,
+    pub checked_at: Option<String>,
+    pub last_success_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UncoveredAsset {
+    pub name: String,
+    pub addresses: Vec<String>,
+    pub criticality: i16,
+    pub segment: String,
+}
+
+impl Readiness {
+    /// Share of critical assets some connector can act on, in percent (100 with none).
+    pub fn coverage_percent(&self) -> f64 {
+        if self.critical_assets == 0 {
+            100.0
+        } else {
+            self.critical_covered as f64 * 100.0 / self.critical_assets as f64
+        }
+    }
+}
+
+/// A pre-authorised policy as listed and edited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub policy_id: i64,
+    pub name: String,
+    pub enabled: bool,
+    pub condition: super::Condition,
+    pub describe: String,
+    pub kind: String,
+    pub direction: Option<String>,
+    pub aim: String,
+    pub connector: String,
+    pub ttl_secs: i32,
+    pub rate_cap_per_hour: i32,
+    /// Actions it took in the last hour.
+    pub last_hour: i64,
+}
