@@ -8,12 +8,12 @@ use leptos_router::{SsrMode, path};
 use crate::components::app_layout::AppLayout;
 use crate::pages::{
     admin_page::AdminPage, alert_page::AlertPage, asset_edit_page::AssetEditPage, assets_page::AssetsPage,
-    containment_page::ContainmentPage, context_import_page::ContextImportPage, context_page::ContextPage,
-    correlation_admin_page::CorrelationAdminPage, dashboards_page::DashboardsPage,
-    escalation_admin_page::EscalationAdminPage, home_page::HomePage, incident_page::IncidentPage,
-    incidents_page::IncidentsPage, indicators_page::IndicatorsPage, ingest_admin_page::IngestAdminPage,
-    not_found_page::NotFoundPage, queue_page::QueuePage, scoring_admin_page::ScoringAdminPage, search_page::SearchPage,
-    sign_in_page::SignInPage,
+    containment_page::ContainmentPage, containment_setup_page::ContainmentSetupPage,
+    context_import_page::ContextImportPage, context_page::ContextPage, correlation_admin_page::CorrelationAdminPage,
+    dashboards_page::DashboardsPage, escalation_admin_page::EscalationAdminPage, home_page::HomePage,
+    incident_page::IncidentPage, incidents_page::IncidentsPage, indicators_page::IndicatorsPage,
+    ingest_admin_page::IngestAdminPage, not_found_page::NotFoundPage, queue_page::QueuePage,
+    scoring_admin_page::ScoringAdminPage, search_page::SearchPage, sign_in_page::SignInPage,
 };
 
 /// The full document rendered on the server around [`App`].
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/ingest") ssr=SsrMode::Async view=IngestAdminPage/>
                     <Route path=path!("/admin/correlation") ssr=SsrMode::Async view=CorrelationAdminPage/>
                     <Route path=path!("/admin/scoring") ssr=SsrMode::Async view=ScoringAdminPage/>
+                    <Route path=path!("/admin/containment") ssr=SsrMode::Async view=ContainmentSetupPage/>
                     <Route path=path!("/admin/escalation") ssr=SsrMode::Async view=EscalationAdminPage/>
                     <Route path=path!("/context") ssr=SsrMode::Async view=ContextPage/>
                     <Route path=path!("/context/imports/:id") ssr=SsrMode::Async view=ContextImportPage/>

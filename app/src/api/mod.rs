@@ -3,6 +3,8 @@
 
 pub mod alerts_api;
 pub mod assets_api;
+pub mod containment_api;
+pub mod containment_setup_api;
 pub mod context_api;
 pub mod correlation_admin_api;
 pub mod escalation_api;
@@ -14,5 +16,7 @@ pub mod session_api;
 pub mod sla_api;
 pub mod users_api;
 
+#[cfg(feature = "ssr")]
+mod containment_forms;
 #[cfg(feature = "ssr")]
 pub(crate) mod request;

@@ -19,6 +19,7 @@ pub fn AdminTabs() -> impl IntoView {
             {tab("/admin/correlation", "Correlation")}
             {tab("/admin/scoring", "Scoring")}
             {tab("/admin/escalation", "Escalation")}
+            {tab("/admin/containment", "Containment")}
         </nav>
     }
 }

@@ -22,6 +22,11 @@ pub fn refresh_on_incident_changes(bump: WriteSignal<u32>, only: Option<i64>) {
     });
 }
 
+/// A containment action moved or the NOC's notices changed.
+pub fn refresh_on_containment(bump: WriteSignal<u32>) {
+    refresh_on("/api/v1/stream/containment", &["containment"], bump, |_| true);
+}
+
 #[allow(unused_variables)]
 fn refresh_on(
     url: &'static str,

@@ -16,6 +16,7 @@ use crate::components::error_notice::ActionOutcome;
 use crate::components::live_refresh::refresh_on_incident_changes;
 use crate::components::require_permission::RequirePermission;
 use crate::components::why_trace::WhyTraces;
+use crate::pages::incident_contain::ContainPanel;
 use crate::pages::incident_sections::{EntityPanel, EventLog, LinkedAlerts, TimelineView};
 use crate::pages::incident_work::{Comments, EditPanel, Handoffs, MergeSplit, Tasks};
 use crate::pages::incidents_page::sla_badge;
@@ -138,6 +139,7 @@ fn IncidentView(incident: IncidentDetail, actions: IncidentActions) -> impl Into
             <div data-testid="narrative">{incident.narrative.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}</div>
         </section>
         <WhyTraces escalations=incident.escalations/>
+        <ContainPanel incident_id=id/>
         <EditPanel summary=s.clone() version=incident.version tlp=incident.tlp actions/>
         <Handoffs id version=incident.version tier=s.tier handoffs=incident.handoffs actions/>
         <TimelineView timeline=incident.timeline/>

@@ -4,18 +4,43 @@
 use riposte_domain::containment::ActionKind;
 use serde_json::Value;
 
+use crate::checkpoint::CheckPoint;
+use crate::defender::Defender;
+use crate::falcon::Falcon;
+use crate::fortigate::FortiGate;
 use crate::http::Patience;
 use crate::nftables::Nftables;
+use crate::panos::PanOs;
 use crate::webhook::Webhook;
 use crate::{ConfigError, ConnectorError, Order, Outcome};
 
 /// The connector kinds an administrator can configure.
-pub const KINDS: &[&str] = &["nftables", "webhook"];
+pub const KINDS: &[&str] = &["nftables", "panos", "fortigate", "checkpoint", "falcon", "defender", "webhook"];
 
 #[derive(Debug, Clone)]
 pub enum Device {
     Nftables(Nftables),
+    PanOs(PanOs),
+    FortiGate(FortiGate),
+    CheckPoint(CheckPoint),
+    Falcon(Falcon),
+    Defender(Defender),
     Webhook(Webhook),
+}
+
+/// Calls the same method on whichever connector this is.
+macro_rules! each {
+    ($device:expr, $d:ident => $call:expr) => {
+        match $device {
+            Device::Nftables($d) => $call,
+            Device::PanOs($d) => $call,
+            Device::FortiGate($d) => $call,
+            Device::CheckPoint($d) => $call,
+            Device::Falcon($d) => $call,
+            Device::Defender($d) => $call,
+            Device::Webhook($d) => $call,
+        }
+    };
 }
 
 impl Device {
@@ -27,50 +52,40 @@ impl Device {
         secret: Option<&str>,
         patience: Patience,
     ) -> Result<Device, ConfigError> {
-        match kind {
-            "nftables" => Ok(Device::Nftables(Nftables::from_config(config)?)),
-            "webhook" => Ok(Device::Webhook(Webhook::from_config(name, config, secret, patience)?)),
-            other => Err(ConfigError::new("kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
-        }
+        Ok(match kind {
+            "nftables" => Device::Nftables(Nftables::from_config(config)?),
+            "panos" => Device::PanOs(PanOs::from_config(name, config, secret, patience)?),
+            "fortigate" => Device::FortiGate(FortiGate::from_config(name, config, secret, patience)?),
+            "checkpoint" => Device::CheckPoint(CheckPoint::from_config(name, config, secret, patience)?),
+            "falcon" => Device::Falcon(Falcon::from_config(name, config, secret, patience)?),
+            "defender" => Device::Defender(Defender::from_config(name, config, secret, patience)?),
+            "webhook" => Device::Webhook(Webhook::from_config(name, config, secret, patience)?),
+            other => return Err(ConfigError::new("kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
+        })
     }
 
     /// The actions this connector can take.
     pub fn kinds(&self) -> &[ActionKind] {
-        match self {
-            Device::Nftables(_) => Nftables::KINDS,
-            Device::Webhook(w) => w.kinds(),
-        }
+        each!(self, d => d.kinds())
     }
 
     /// Makes the change and reads it back.
     pub async fn apply(&self, order: &Order) -> Result<Outcome, ConnectorError> {
-        match self {
-            Device::Nftables(d) => d.apply_order(order).await,
-            Device::Webhook(d) => d.apply_order(order).await,
-        }
+        each!(self, d => d.apply_order(order).await)
     }
 
     /// Reads back whether the change is in force.
     pub async fn verify(&self, order: &Order) -> Result<Outcome, ConnectorError> {
-        match self {
-            Device::Nftables(d) => d.verify_order(order).await,
-            Device::Webhook(d) => d.verify_order(order).await,
-        }
+        each!(self, d => d.verify_order(order).await)
     }
 
     /// Takes the change back and reads it back.
     pub async fn undo(&self, order: &Order) -> Result<Outcome, ConnectorError> {
-        match self {
-            Device::Nftables(d) => d.undo_order(order).await,
-            Device::Webhook(d) => d.undo_order(order).await,
-        }
+        each!(self, d => d.undo_order(order).await)
     }
 
     /// Credential health: logs in or makes a harmless read.
     pub async fn check(&self) -> Result<String, ConnectorError> {
-        match self {
-            Device::Nftables(d) => d.check().await,
-            Device::Webhook(d) => d.check().await,
-        }
+        each!(self, d => d.check().await)
     }
 }

@@ -3,11 +3,17 @@
 //! that say whether a retry could help. Connectors never read or write incidents; the
 //! use-case that called them records what happened.
 
+pub mod checkpoint;
+pub mod defender;
 pub mod device;
 pub mod error;
+pub mod falcon;
+pub mod fortigate;
 pub mod http;
 pub mod nftables;
+pub mod oauth;
 pub mod order;
+pub mod panos;
 pub mod webhook;
 
 pub use device::Device;

@@ -90,7 +90,8 @@ impl Webhook {
             device: self.http.device().to_owned(),
             detail: format!("{op}: the answer has no boolean \"in_force\""),
         })?;
-        let summary = if in_force { "the receiver reports it in force" } else { "the receiver reports it not in force" };
+        let summary =
+            if in_force { "the receiver reports it in force" } else { "the receiver reports it not in force" };
         Ok(Outcome::new(in_force, summary, answer))
     }
 

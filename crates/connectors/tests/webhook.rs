@@ -44,9 +44,8 @@ async fn setup(secret: Option<&str>) -> (Device, Recorder, Held) {
     let held = Held::default();
     let recorder = Recorder::default();
     let base = serve(Router::new().route("/hook", post(receiver)).with_state(held.clone()), recorder.clone()).await;
-    let device =
-        Device::from_config("sensor", "webhook", &json!({ "url": format!("{base}/hook") }), secret, quick())
-            .expect("config");
+    let device = Device::from_config("sensor", "webhook", &json!({ "url": format!("{base}/hook") }), secret, quick())
+        .expect("config");
     (device, recorder, held)
 }
 
@@ -117,7 +116,8 @@ async fn throttled_past_the_attempts_says_how_long_to_wait() {
 
 #[test]
 fn bad_settings_name_the_field() {
-    let error = Device::from_config("x", "webhook", &json!({ "url": "ftp://nope" }), None, quick()).expect_err("bad url");
+    let error =
+        Device::from_config("x", "webhook", &json!({ "url": "ftp://nope" }), None, quick()).expect_err("bad url");
     assert_eq!(error.field, "url");
     let error = Device::from_config("x", "webhook", &json!({ "url": "http://a/", "colour": 1 }), None, quick())
         .expect_err("unknown field");

@@ -117,6 +117,7 @@ pub fn build_router(backend: Backend, options: &ServeOptions, store: PostgresSto
         .route("/api/v1/context/indicators/{id}", get(indicators_api::show).delete(indicators_api::delete))
         .route("/api/v1/stream/alerts", get(live::stream_alerts))
         .route("/api/v1/stream/incidents", get(live::stream_incidents))
+        .route("/api/v1/stream/containment", get(live::stream_containment))
         .route("/api/v1/eve", post(eve_api::ingest_eve).layer(axum::extract::DefaultBodyLimit::max(MAX_INGEST_BODY)))
         .route(
             "/api/v1/events/{format}",

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use riposte_backend::ingest::ALERTS_CHANNEL;
-use riposte_backend::live::{INCIDENTS_CHANNEL, NOTICES_CHANNEL};
+use riposte_backend::live::{CONTAINMENT_CHANNEL, INCIDENTS_CHANNEL, NOTICES_CHANNEL};
 use riposte_backend::tokens::TokenScope;
 use riposte_domain::Permission;
 use sqlx::PgPool;
@@ -55,7 +55,7 @@ impl LiveHub {
 
 async fn listen(pool: &PgPool, forward: &broadcast::Sender<Notice>) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([ALERTS_CHANNEL, INCIDENTS_CHANNEL, NOTICES_CHANNEL]).await?;
+    listener.listen_all([ALERTS_CHANNEL, INCIDENTS_CHANNEL, NOTICES_CHANNEL, CONTAINMENT_CHANNEL]).await?;
     loop {
         let notification = listener.recv().await?;
         let notice = Notice { channel: notification.channel().to_owned(), payload: notification.payload().to_owned() };
@@ -81,6 +81,16 @@ pub async fn stream_incidents(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(Permission::ViewIncidents, TokenScope::Read)?;
     Ok(stream(&hub, &[(INCIDENTS_CHANNEL, "incidents"), (NOTICES_CHANNEL, "notices")]))
+}
+
+/// `GET /api/v1/stream/containment`: a `containment` event whenever an action moves or the
+/// NOC's notices change.
+pub async fn stream_containment(
+    State(hub): State<LiveHub>,
+    caller: ApiCaller,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    caller.require(Permission::ViewContainment, TokenScope::Read)?;
+    Ok(stream(&hub, &[(CONTAINMENT_CHANNEL, "containment")]))
 }
 
 /// Server-sent events for the notices of `channels`, each under its event name.

@@ -4,6 +4,7 @@ mod support;
 
 mod alert_rest;
 mod assets_api;
+mod containment_lab;
 mod context_imports;
 mod crash_recovery;
 mod embedded_database;

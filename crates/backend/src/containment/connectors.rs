@@ -54,7 +54,11 @@ pub fn build(row: &ConnectorRow) -> Result<Device, String> {
 }
 
 /// What a connector can do, from its kind and settings alone (no secret needed).
-fn abilities(name: &str, kind: &str, config: &Value) -> Result<Vec<ActionKind>, riposte_connectors::ConfigError> {
+pub(super) fn abilities(
+    name: &str,
+    kind: &str,
+    config: &Value,
+) -> Result<Vec<ActionKind>, riposte_connectors::ConfigError> {
     Device::from_config(name, kind, config, Some("unused"), Patience::default()).map(|d| d.kinds().to_vec())
 }
 
@@ -87,14 +91,17 @@ fn networks(field: &str, texts: &[String]) -> Result<Vec<String>, BackendError> 
     texts
         .iter()
         .filter(|t| !t.trim().is_empty())
-        .map(|t| Network::parse(t.trim()).map(|n| n.to_string()).map_err(|e| BackendError::invalid(field, e.to_string())))
+        .map(|t| {
+            Network::parse(t.trim()).map(|n| n.to_string()).map_err(|e| BackendError::invalid(field, e.to_string()))
+        })
         .collect()
 }
 
 pub async fn put_connector(backend: &Backend, actor: Actor<'_>, input: &ConnectorInput) -> Result<(), BackendError> {
     actor.require(Permission::ManageSettings)?;
     let name = input.name.trim();
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')) {
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    {
         return Err(BackendError::invalid("name", "a connector is named by 1 to 64 letters, digits, '-' and '_'"));
     }
     abilities(name, &input.kind, &input.config)

@@ -23,8 +23,13 @@ pub async fn approve(backend: &Backend, user: &CurrentUser, action_id: i64) -> R
     let next = step(&mut tx, user.into(), &row, ActionEvent::Approve, "approved").await?;
     store::set_approver(&mut tx, action_id, user.id, &user.username).await?;
     let detail = json!({ "action_id": action_id, "target": row.target });
-    record(&mut tx, user.into(), Subject::from(&row), Step { event: "approved", state: next.as_str(), reason: None, detail })
-        .await?;
+    record(
+        &mut tx,
+        user.into(),
+        Subject::from(&row),
+        Step { event: "approved", state: next.as_str(), reason: None, detail },
+    )
+    .await?;
     crate::store::containment_jobs::due_now(&mut tx, action_id).await?;
     tx.commit().await?;
     Ok(next)
@@ -60,8 +65,13 @@ pub async fn cancel(backend: &Backend, user: &CurrentUser, action_id: i64) -> Re
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
     let next = step(&mut tx, user.into(), &row, ActionEvent::Undo, "undo").await?;
     let detail = json!({ "action_id": action_id, "target": row.target, "state": next.as_str() });
-    record(&mut tx, user.into(), Subject::from(&row), Step { event: "undo", state: next.as_str(), reason: None, detail })
-        .await?;
+    record(
+        &mut tx,
+        user.into(),
+        Subject::from(&row),
+        Step { event: "undo", state: next.as_str(), reason: None, detail },
+    )
+    .await?;
     crate::store::containment_jobs::due_now(&mut tx, action_id).await?;
     tx.commit().await?;
     Ok(next)

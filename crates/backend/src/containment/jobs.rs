@@ -166,11 +166,13 @@ async fn step(pool: &PgPool, devices: &Devices, row: &ActionRow) -> Result<Next,
             let why = "nobody approved it within its time to live";
             moved(advance(pool, row, state, ActionEvent::Expire, "expired", json!({ "why": why }), Some(why)).await?)
         }
-        ActionState::Approved => moved(advance(pool, row, state, ActionEvent::Start, "started", Value::Null, None).await?),
-        ActionState::Applying => apply(pool, devices, row).await?,
-        ActionState::Applied | ActionState::Verified if expired => {
-            moved(advance(pool, row, state, ActionEvent::Expire, "rolling_back", json!({ "why": "expiry" }), None).await?)
+        ActionState::Approved => {
+            moved(advance(pool, row, state, ActionEvent::Start, "started", Value::Null, None).await?)
         }
+        ActionState::Applying => apply(pool, devices, row).await?,
+        ActionState::Applied | ActionState::Verified if expired => moved(
+            advance(pool, row, state, ActionEvent::Expire, "rolling_back", json!({ "why": "expiry" }), None).await?,
+        ),
         ActionState::Applied => verify(pool, devices, row).await?,
         // Due before its expiry (a restart moved next_try_at): nothing to do until then.
         ActionState::Verified => Next::AtExpiry,
@@ -204,8 +206,9 @@ async fn apply(pool: &PgPool, devices: &Devices, row: &ActionRow) -> Result<Next
         }
         Err(error) => {
             let detail = json!({ "error": error.to_string(), "attempts": row.attempts });
-            let to = advance(pool, row, ActionState::Applying, ActionEvent::Failed, "failed", detail, Some("apply failed"))
-                .await?;
+            let to =
+                advance(pool, row, ActionState::Applying, ActionEvent::Failed, "failed", detail, Some("apply failed"))
+                    .await?;
             Ok(moved(to))
         }
     }
@@ -221,7 +224,8 @@ async fn verify(pool: &PgPool, devices: &Devices, row: &ActionRow) -> Result<Nex
     match result {
         Ok(outcome) if outcome.in_force => {
             let evidence = evidence(&row.connector, &outcome);
-            let to = advance(pool, row, ActionState::Applied, ActionEvent::Verified, "verified", evidence, None).await?;
+            let to =
+                advance(pool, row, ActionState::Applied, ActionEvent::Verified, "verified", evidence, None).await?;
             Ok(if to.is_some() { Next::AtExpiry } else { Next::Continue })
         }
         result if gave_up => {
@@ -281,11 +285,18 @@ fn evidence(connector: &str, outcome: &Outcome) -> Value {
 }
 
 fn order_of(row: &ActionRow) -> Result<Order, BackendError> {
-    let kind = ActionKind::parse(&row.kind).ok_or_else(|| BackendError::Internal(format!("stored kind {}", row.kind)))?;
+    let kind =
+        ActionKind::parse(&row.kind).ok_or_else(|| BackendError::Internal(format!("stored kind {}", row.kind)))?;
     let direction = row.direction.as_deref().and_then(Direction::parse);
     let spec = ActionSpec::new(kind, &row.target, direction, u64::try_from(row.ttl_secs).unwrap_or(0))
         .map_err(|e| BackendError::Internal(format!("stored action {}: {e}", row.action_id)))?;
-    Ok(Order { action_id: row.action_id, kind, target: spec.target, direction: spec.direction, ttl_secs: spec.ttl_secs })
+    Ok(Order {
+        action_id: row.action_id,
+        kind,
+        target: spec.target,
+        direction: spec.direction,
+        ttl_secs: spec.ttl_secs,
+    })
 }
 
 /// Moves the action by `event` if nobody moved it meanwhile, and writes the step everywhere it

@@ -61,7 +61,12 @@ pub struct Step<'a> {
     pub detail: Value,
 }
 
-pub async fn record(conn: &mut PgConnection, who: Who<'_>, subject: Subject<'_>, step: Step<'_>) -> Result<(), BackendError> {
+pub async fn record(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    subject: Subject<'_>,
+    step: Step<'_>,
+) -> Result<(), BackendError> {
     let kind = format!("containment_{}", step.event);
     if let Some(incident_id) = subject.incident_id {
         let actor = Actor { user_id: who.user_id, name: who.name.to_owned() };

@@ -11,7 +11,10 @@ pub mod jobs;
 pub mod log;
 pub mod notices;
 pub mod policies;
+pub mod propose;
+pub mod readiness;
 pub mod request;
+pub mod views;
 
 use riposte_domain::containment::ActionState;
 

@@ -89,7 +89,8 @@ pub async fn acknowledge(backend: &Backend, user: &CurrentUser, notice_id: i64) 
             notice.acknowledged_by.unwrap_or_default()
         )));
     }
-    let action = actions::find(&mut *tx, notice.action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
+    let action =
+        actions::find(&mut *tx, notice.action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
     let detail = json!({ "notice_id": notice_id, "change": notice.change });
     let step = Step { event: "acknowledged", state: &action.state, reason: None, detail };
     record(&mut tx, user.into(), Subject::from(&action), step).await?;
@@ -100,7 +101,12 @@ pub async fn acknowledge(backend: &Backend, user: &CurrentUser, notice_id: i64) 
 
 /// A service-impact objection: recorded on the notice (which counts as seen), on the
 /// incident, and sent to the requester and the channels.
-pub async fn object(backend: &Backend, user: &CurrentUser, notice_id: i64, objection: &str) -> Result<(), BackendError> {
+pub async fn object(
+    backend: &Backend,
+    user: &CurrentUser,
+    notice_id: i64,
+    objection: &str,
+) -> Result<(), BackendError> {
     user.require(Permission::AcknowledgeContainment)?;
     let objection = objection.trim();
     if objection.is_empty() || objection.len() > 2000 {
@@ -109,11 +115,15 @@ pub async fn object(backend: &Backend, user: &CurrentUser, notice_id: i64, objec
     let mut tx = backend.pool.begin().await?;
     let notice = store::find(&mut *tx, notice_id).await?.ok_or(BackendError::NotFound("notice"))?;
     store::object(&mut *tx, notice_id, &user.username, objection).await?;
-    let action = actions::find(&mut *tx, notice.action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
+    let action =
+        actions::find(&mut *tx, notice.action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
     let detail = json!({ "notice_id": notice_id, "change": notice.change, "objection": objection });
     let step = Step { event: "objection", state: &action.state, reason: Some(objection), detail: detail.clone() };
     record(&mut tx, user.into(), Subject::from(&action), step).await?;
-    let text = format!("{} objects to containment action {} ({}): {objection}", user.username, action.action_id, notice.change);
+    let text = format!(
+        "{} objects to containment action {} ({}): {objection}",
+        user.username, action.action_id, notice.change
+    );
     if let (Some(requester), Some(incident_id)) = (action.requested_by_user_id, action.incident_id) {
         workspace::notify_user(&mut tx, requester, incident_id, &text).await?;
         crate::live::users_notified(&mut tx, &[requester]).await?;

@@ -33,10 +33,8 @@ pub async fn run(conn: &mut PgConnection, alerts: &[Pending], enriched: &Enrichm
     for alert in alerts {
         for policy in &policies {
             let Some(target) = aimed(alert, &policy.aim) else { continue };
-            let watchlisted = enriched
-                .packets
-                .get(&alert.alert_id)
-                .is_some_and(|p| p.intel.iter().any(|m| m.entity.value == target));
+            let watchlisted =
+                enriched.packets.get(&alert.alert_id).is_some_and(|p| p.intel.iter().any(|m| m.entity.value == target));
             let facts = AlertFacts {
                 title: &alert.title,
                 source: &alert.source,
@@ -66,7 +64,8 @@ fn aimed(alert: &Pending, aim: &str) -> Option<String> {
 /// Asks for the policy's action on `target`, unless one is already open for it, the cap is
 /// reached, or the guard rails refuse (each recorded in the audit trail).
 async fn act(conn: &mut PgConnection, policy: &PolicyRow, alert: &Pending, target: &str) -> Result<bool, BackendError> {
-    let kind = ActionKind::parse(&policy.kind).ok_or_else(|| BackendError::Internal(format!("policy kind {}", policy.kind)))?;
+    let kind = ActionKind::parse(&policy.kind)
+        .ok_or_else(|| BackendError::Internal(format!("policy kind {}", policy.kind)))?;
     let direction = policy.direction.as_deref().and_then(Direction::parse);
     let Ok(spec) = ActionSpec::new(kind, target, direction, u64::try_from(policy.ttl_secs).unwrap_or(0)) else {
         return Ok(false);
@@ -103,7 +102,8 @@ async fn act(conn: &mut PgConnection, policy: &PolicyRow, alert: &Pending, targe
         return Ok(false);
     }
     let incident_id = store::incident_of(&mut *conn, alert.alert_id).await?;
-    let reason = format!("pre-authorised policy {}: {} (alert {})", policy.name, policy.condition.0.describe(), alert.alert_id);
+    let reason =
+        format!("pre-authorised policy {}: {} (alert {})", policy.name, policy.condition.0.describe(), alert.alert_id);
     let requested_by = format!("policy:{}", policy.name);
     let key = format!("policy:{}:alert:{}:{target}", policy.policy_id, alert.alert_id);
     let new = NewAction {
@@ -134,7 +134,8 @@ async fn act(conn: &mut PgConnection, policy: &PolicyRow, alert: &Pending, targe
             direction: new.direction,
             connector: &policy.connector,
         };
-        let detail = json!({ "action_id": action_id, "policy": policy.name, "alert_id": alert.alert_id, "target": target });
+        let detail =
+            json!({ "action_id": action_id, "policy": policy.name, "alert_id": alert.alert_id, "target": target });
         let step = Step { event: "requested", state: ActionState::Approved.as_str(), reason: Some(&reason), detail };
         record(conn, RIPOSTE, subject, step).await?;
     }
@@ -150,8 +151,13 @@ pub async fn review(backend: &Backend, user: &CurrentUser, action_id: i64) -> Re
         return Err(BackendError::Conflict(format!("action {action_id} awaits no review")));
     }
     let detail = json!({ "action_id": action_id, "target": row.target });
-    record(&mut tx, user.into(), Subject::from(&row), Step { event: "reviewed", state: &row.state, reason: None, detail })
-        .await?;
+    record(
+        &mut tx,
+        user.into(),
+        Subject::from(&row),
+        Step { event: "reviewed", state: &row.state, reason: None, detail },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -203,7 +209,9 @@ pub async fn put_policy(backend: &Backend, actor: Actor<'_>, input: &PolicyInput
         .ok_or_else(|| BackendError::invalid("kind", "choose block, quarantine, isolate or capture"))?;
     let direction = match input.direction.as_deref().filter(|d| !d.is_empty()) {
         None => None,
-        Some(d) => Some(Direction::parse(d).ok_or_else(|| BackendError::invalid("direction", "inbound, outbound or both"))?),
+        Some(d) => {
+            Some(Direction::parse(d).ok_or_else(|| BackendError::invalid("direction", "inbound, outbound or both"))?)
+        }
     };
     if direction.is_some() && kind != ActionKind::Block {
         return Err(BackendError::invalid("direction", "only a block takes a direction"));
@@ -214,7 +222,10 @@ pub async fn put_policy(backend: &Backend, actor: Actor<'_>, input: &PolicyInput
         _ => false,
     };
     if !aim_fits {
-        return Err(BackendError::invalid("aim", "an isolation aims at the host; the others at the source or destination address"));
+        return Err(BackendError::invalid(
+            "aim",
+            "an isolation aims at the host; the others at the source or destination address",
+        ));
     }
     if !(60..=2_592_000).contains(&input.ttl_secs) {
         return Err(BackendError::invalid("ttl_secs", "between 60 s and 30 days"));
@@ -238,7 +249,7 @@ pub async fn delete_policy(backend: &Backend, actor: Actor<'_>, name: &str) -> R
     actor.require(Permission::ManageSettings)?;
     let mut tx = backend.pool.begin().await?;
     // A policy that already acted is switched off rather than deleted: its actions name it.
-    if !store::retire(&mut *tx, name).await? {
+    if !store::retire(&mut tx, name).await? {
         return Err(BackendError::NotFound("containment policy"));
     }
     audit::append(&mut tx, actor.entry("delete_containment_policy", name, serde_json::Value::Null)).await?;

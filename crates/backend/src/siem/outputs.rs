@@ -1,7 +1,6 @@
 //! The SIEM outputs administrators configure, with how their messages are faring.
 
 use riposte_domain::Permission;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::admin::Actor;
@@ -9,18 +8,7 @@ use crate::alerts::rfc3339;
 use crate::store::{audit, siem as store};
 use crate::{Backend, BackendError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutputView {
-    pub name: String,
-    pub kind: String,
-    pub address: String,
-    pub has_token: bool,
-    pub enabled: bool,
-    pub pending: i64,
-    pub failed: i64,
-    pub last_sent_at: Option<String>,
-    pub last_error: Option<String>,
-}
+pub use riposte_domain::containment::view::SiemOutputView as OutputView;
 
 pub const KINDS: &[&str] = &["syslog_tcp", "syslog_udp", "hec"];
 
@@ -63,12 +51,22 @@ pub async fn put_output(
     if kind == "hec" {
         match reqwest::Url::parse(address) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {}
-            _ => return Err(BackendError::invalid("address", "give the collector's base URL, e.g. https://splunk:8088")),
+            _ => {
+                return Err(BackendError::invalid(
+                    "address",
+                    "give the collector's base URL, e.g. https://splunk:8088",
+                ));
+            }
         }
         if token_ref.is_none() {
             return Err(BackendError::invalid("token_ref", "HEC needs a token: env:NAME or file:/path"));
         }
-    } else if address.rsplit_once(':').and_then(|(host, port)| (!host.is_empty()).then(|| port.parse::<u16>().ok())).flatten().is_none() {
+    } else if address
+        .rsplit_once(':')
+        .and_then(|(host, port)| (!host.is_empty()).then(|| port.parse::<u16>().ok()))
+        .flatten()
+        .is_none()
+    {
         return Err(BackendError::invalid("address", "give host:port, e.g. siem.example.net:514"));
     }
     let token_ref = token_ref.map(str::trim).filter(|t| !t.is_empty());

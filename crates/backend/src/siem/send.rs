@@ -44,7 +44,10 @@ pub async fn send(
                 .await
                 .map_err(|e| e.to_string())?;
             for change in changes {
-                socket.send_to(change.syslog(&host, version).as_bytes(), address).await.map_err(|e| format!("{address}: {e}"))?;
+                socket
+                    .send_to(change.syslog(&host, version).as_bytes(), address)
+                    .await
+                    .map_err(|e| format!("{address}: {e}"))?;
             }
             Ok(())
         }

@@ -45,9 +45,10 @@ struct AssetRow {
     criticality: i16,
     internet_facing: bool,
     addresses: Vec<String>,
+    connectors: Vec<String>,
 }
 
-const ASSET_SELECT: &str = "select a.name, a.service, a.criticality, a.internet_facing, \
+const ASSET_SELECT: &str = "select a.name, a.service, a.criticality, a.internet_facing, a.connectors, \
      array(select host(x.net) || '/' || masklen(x.net) from asset_address x where x.asset_id = a.asset_id) addresses \
      from asset a";
 
@@ -81,6 +82,7 @@ fn asset(row: AssetRow) -> Asset {
         criticality: u8::try_from(row.criticality).unwrap_or(1),
         internet_facing: row.internet_facing,
         addresses: row.addresses,
+        connectors: row.connectors,
         ..Asset::default()
     }
 }
@@ -186,9 +188,9 @@ pub const ACTION_COLUMNS: &str = "action_id, kind, target, direction, connector,
 
 pub async fn find(db: impl PgExecutor<'_>, action_id: i64) -> Result<Option<ActionRow>, BackendError> {
     Ok(sqlx::query_as(&format!("select {ACTION_COLUMNS} from containment_action where action_id = $1"))
-    .bind(action_id)
-    .fetch_optional(db)
-    .await?)
+        .bind(action_id)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// Moves the action from `from` to `to` only if it is still in `from` (someone else may have
@@ -276,4 +278,36 @@ pub async fn events(db: impl PgExecutor<'_>, action_id: i64) -> Result<Vec<Actio
     .bind(action_id)
     .fetch_all(db)
     .await?)
+}
+
+/// Actions with their policy's name, open ones first, newest first.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    incident_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(ActionRow, Option<String>)>, BackendError> {
+    #[derive(FromRow)]
+    struct Listed {
+        #[sqlx(flatten)]
+        row: ActionRow,
+        policy: Option<String>,
+    }
+    let rows: Vec<Listed> = sqlx::query_as(&format!(
+        "select {ACTION_COLUMNS}, (select name from containment_policy p where p.policy_id = a.policy_id) policy \
+         from containment_action a where ($1::bigint is null or incident_id = $1) \
+         order by (state in ('undone', 'expired', 'rejected', 'failed')), action_id desc limit $2"
+    ))
+    .bind(incident_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|l| (l.row, l.policy)).collect())
+}
+
+pub async fn policy_name(db: impl PgExecutor<'_>, policy_id: Option<i64>) -> Result<Option<String>, BackendError> {
+    let Some(id) = policy_id else { return Ok(None) };
+    Ok(sqlx::query_scalar("select name from containment_policy where policy_id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
 }

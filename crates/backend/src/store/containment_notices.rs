@@ -44,12 +44,10 @@ const SELECT: &str = "select n.notice_id, n.action_id, a.incident_id, n.event, n
      from containment_notice n join containment_action a using (action_id)";
 
 pub async fn queue(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<NoticeRow>, BackendError> {
-    Ok(sqlx::query_as(&format!(
-        "{SELECT} order by (n.acknowledged_at is null) desc, n.notice_id desc limit $1"
-    ))
-    .bind(limit)
-    .fetch_all(db)
-    .await?)
+    Ok(sqlx::query_as(&format!("{SELECT} order by (n.acknowledged_at is null) desc, n.notice_id desc limit $1"))
+        .bind(limit)
+        .fetch_all(db)
+        .await?)
 }
 
 pub async fn find(db: impl PgExecutor<'_>, notice_id: i64) -> Result<Option<NoticeRow>, BackendError> {

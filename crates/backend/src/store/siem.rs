@@ -45,10 +45,12 @@ pub async fn lease_due(db: impl PgExecutor<'_>, limit: i64, lease_secs: i32) -> 
 }
 
 pub async fn mark_sent(db: impl PgExecutor<'_>, ids: &[i64]) -> Result<(), BackendError> {
-    sqlx::query("update siem_outbox set sent_at = now(), lease_until = null, last_error = null where message_id = any($1)")
-        .bind(ids)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "update siem_outbox set sent_at = now(), lease_until = null, last_error = null where message_id = any($1)",
+    )
+    .bind(ids)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

@@ -24,6 +24,9 @@ use crate::containment::{add_connector, count, quiet_backend};
 use crate::containment_jobs::{Device, block, incident, state};
 use crate::incidents::{send, user};
 
+/// What a HEC receiver saw: the Authorization header and the body of each POST.
+type HecSeen = Arc<Mutex<Vec<(String, String)>>>;
+
 fn scan_policy(cap: i32) -> PolicyInput {
     PolicyInput {
         name: "block scanners".into(),
@@ -57,12 +60,11 @@ async fn a_pre_authorised_policy_blocks_a_matching_alert_within_its_cap() {
     put_policy(&backend, Actor::CommandLine, &scan_policy(1)).await.expect("policy");
 
     send(&db, &backend, "ids", &[&scan("203.0.113.7", "p1")]).await;
-    let (action_id, requested_by, needs_review, incident): (i64, String, bool, Option<i64>) = sqlx::query_as(
-        "select action_id, requested_by, needs_review, incident_id from containment_action",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .expect("the policy asked for an action");
+    let (action_id, requested_by, needs_review, incident): (i64, String, bool, Option<i64>) =
+        sqlx::query_as("select action_id, requested_by, needs_review, incident_id from containment_action")
+            .fetch_one(&db.pool)
+            .await
+            .expect("the policy asked for an action");
     assert_eq!((requested_by.as_str(), needs_review), ("policy:block scanners", true));
     assert!(incident.is_some(), "on the alert's incident");
     assert_eq!(state(&db, action_id).await, "approved");
@@ -71,15 +73,19 @@ async fn a_pre_authorised_policy_blocks_a_matching_alert_within_its_cap() {
     assert_eq!(count(&db, "select count(*) from containment_action").await, 1, "one open action per target");
     send(&db, &backend, "ids", &[&scan("203.0.113.8", "p3")]).await;
     assert_eq!(count(&db, "select count(*) from containment_action").await, 1, "the hourly cap holds");
-    let held: String = sqlx::query_scalar(
-        "select detail->>'why' from audit_record where action = 'containment_policy_held_back'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .expect("recorded");
+    let held: String =
+        sqlx::query_scalar("select detail->>'why' from audit_record where action = 'containment_policy_held_back'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("recorded");
     assert!(held.contains("cap of 1"), "{held}");
-    send(&db, &backend, "ids", &[r#"{"title":"ET POLICY curl","severity":"high","source_ref":"p4",
-        "entities":[{"kind":"ip","value":"203.0.113.9","role":"source"}]}"#])
+    send(
+        &db,
+        &backend,
+        "ids",
+        &[r#"{"title":"ET POLICY curl","severity":"high","source_ref":"p4",
+        "entities":[{"kind":"ip","value":"203.0.113.9","role":"source"}]}"#],
+    )
     .await;
     assert_eq!(count(&db, "select count(*) from audit_record where action = 'containment_policy_held_back'").await, 1);
 
@@ -99,12 +105,11 @@ async fn a_policy_never_blocks_an_internal_address() {
     put_policy(&backend, Actor::CommandLine, &scan_policy(10)).await.expect("policy");
     send(&db, &backend, "ids", &[&scan("10.20.30.40", "i1")]).await;
     assert_eq!(count(&db, "select count(*) from containment_action").await, 0);
-    let held: String = sqlx::query_scalar(
-        "select detail->>'why' from audit_record where action = 'containment_policy_held_back'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .expect("recorded");
+    let held: String =
+        sqlx::query_scalar("select detail->>'why' from audit_record where action = 'containment_policy_held_back'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("recorded");
     assert!(held.contains("guard rails"), "{held}");
 }
 
@@ -118,7 +123,10 @@ async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
         .execute(&db.pool)
         .await
         .expect("channel");
-    sqlx::query("update containment_setting set notice_channels = '{noc-chat}'").execute(&db.pool).await.expect("setting");
+    sqlx::query("update containment_setting set notice_channels = '{noc-chat}'")
+        .execute(&db.pool)
+        .await
+        .expect("setting");
     let analyst = user(&backend, "tina", Role::Tier2).await;
     let noc = user(&backend, "nora", Role::Noc).await;
     let tier1 = user(&backend, "tom", Role::Tier1).await;
@@ -130,7 +138,11 @@ async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
     let queue = noc_queue(&backend, &noc, 50).await.expect("queue");
     assert_eq!(queue.len(), 2);
     assert!(queue.iter().all(|n| n.acknowledged_at.is_none() && n.event == "verified"));
-    assert_eq!(count(&db, "select count(*) from notification where channel = 'noc-chat'").await, 2, "sent to the channel");
+    assert_eq!(
+        count(&db, "select count(*) from notification where channel = 'noc-chat'").await,
+        2,
+        "sent to the channel"
+    );
     assert!(matches!(acknowledge(&backend, &tier1, queue[0].notice_id).await, Err(BackendError::Forbidden(_))));
     acknowledge(&backend, &noc, queue[0].notice_id).await.expect("acknowledged");
     assert!(matches!(acknowledge(&backend, &noc, queue[0].notice_id).await, Err(BackendError::Conflict(_))));
@@ -141,7 +153,8 @@ async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
     let after = noc_queue(&backend, &noc, 50).await.expect("queue");
     assert!(after.iter().all(|n| n.acknowledged_at.is_some()));
     assert_eq!(after.iter().filter(|n| n.objection.is_some()).count(), 1);
-    let logged = "select count(*) from incident_event where kind in ('containment_acknowledged', 'containment_objection')";
+    let logged =
+        "select count(*) from incident_event where kind in ('containment_acknowledged', 'containment_objection')";
     assert_eq!(count(&db, logged).await, 2);
 }
 
@@ -166,11 +179,11 @@ async fn every_step_reaches_syslog_and_hec_and_a_dead_siem_holds_up_nothing() {
         }
     });
     // A HEC receiver that keeps the token and the body.
-    let hec_seen = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let hec_seen = HecSeen::default();
     let app = Router::new()
         .route(
             "/services/collector/event",
-            post(|State(seen): State<Arc<Mutex<Vec<(String, String)>>>>, headers: HeaderMap, body: String| async move {
+            post(|State(seen): State<HecSeen>, headers: HeaderMap, body: String| async move {
                 let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
                 seen.lock().expect("seen").push((auth, body));
                 r#"{"text":"Success","code":0}"#

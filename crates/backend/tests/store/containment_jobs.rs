@@ -176,9 +176,10 @@ async fn an_approved_block_is_applied_verified_and_undone_on_every_record() {
     assert!(change.starts_with("block 203.0.113.7/32 (inbound) applied on edge until "), "{change}");
     assert_eq!(work(&db).await, 0, "nothing is due until it expires");
 
-    assert_eq!(cancel(&backend, &analyst, asked.action_id).await.expect("undo"), ActionState::RollingBack(
-        riposte_domain::containment::Rollback::Undo
-    ));
+    assert_eq!(
+        cancel(&backend, &analyst, asked.action_id).await.expect("undo"),
+        ActionState::RollingBack(riposte_domain::containment::Rollback::Undo)
+    );
     assert_eq!(work(&db).await, 1);
     assert_eq!(state(&db, asked.action_id).await, "undone");
     assert!(device.held().is_empty(), "taken off the device");
@@ -220,7 +221,12 @@ async fn a_worker_that_died_mid_apply_is_taken_over_and_the_change_made_once() {
     exec(&db, "update containment_action set state = 'applying', lease_until = now() + interval '1 hour' where action_id = $1", asked.action_id).await;
     device.held.lock().expect("held").push("203.0.113.7/32".into());
     assert_eq!(work(&db).await, 0, "a live lease is respected");
-    exec(&db, "update containment_action set lease_until = now() - interval '1 second' where action_id = $1", asked.action_id).await;
+    exec(
+        &db,
+        "update containment_action set lease_until = now() - interval '1 second' where action_id = $1",
+        asked.action_id,
+    )
+    .await;
     assert_eq!(work(&db).await, 1, "an expired lease is taken over");
     assert_eq!(state(&db, asked.action_id).await, "verified");
     assert_eq!(device.held(), ["203.0.113.7/32"], "applied again, held once");
@@ -240,7 +246,10 @@ async fn expiry_takes_the_change_back_by_itself() {
     assert_eq!(work(&db).await, 1);
     assert_eq!(state(&db, asked.action_id).await, "expired");
     assert!(device.held().is_empty());
-    assert_eq!(events(&db, asked.action_id).await, ["requested", "started", "applied", "verified", "rolling_back", "expired"]);
+    assert_eq!(
+        events(&db, asked.action_id).await,
+        ["requested", "started", "applied", "verified", "rolling_back", "expired"]
+    );
     let change: String = sqlx::query_scalar("select change from containment_notice where event = 'expired'")
         .fetch_one(&db.pool)
         .await
@@ -259,13 +268,12 @@ async fn a_device_that_is_down_is_retried_and_one_that_refuses_fails_the_action(
     device.set(Mode::Down);
     let down = request(&backend, &analyst, &block("203.0.113.7", "a", None)).await.expect("request");
     assert_eq!(work(&db).await, 1);
-    let (attempts, error, later): (i32, String, bool) = sqlx::query_as(
-        "select attempts, last_error, next_try_at > now() from containment_action where action_id = $1",
-    )
-    .bind(down.action_id)
-    .fetch_one(&db.pool)
-    .await
-    .expect("retry");
+    let (attempts, error, later): (i32, String, bool) =
+        sqlx::query_as("select attempts, last_error, next_try_at > now() from containment_action where action_id = $1")
+            .bind(down.action_id)
+            .fetch_one(&db.pool)
+            .await
+            .expect("retry");
     assert_eq!(state(&db, down.action_id).await, "applying");
     assert_eq!((attempts, later), (1, true), "tried once, due again later");
     assert!(error.contains("503"), "{error}");

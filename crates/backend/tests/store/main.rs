@@ -2,8 +2,8 @@
 
 mod administration;
 mod containment;
-mod containment_jobs;
 mod containment_flow;
+mod containment_jobs;
 mod enrichment;
 mod escalation;
 mod identity;

@@ -78,7 +78,11 @@ impl Nftables {
     /// a person to settle.
     pub async fn presence(&self, network: &Network) -> Result<Presence, ConnectorError> {
         let json = self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await?;
-        let listed = script::parse_sets(&json)
+        self.held_in(&json, network)
+    }
+
+    fn held_in(&self, json: &str, network: &Network) -> Result<Presence, ConnectorError> {
+        let listed = script::parse_sets(json)
             .map_err(|e| ConnectorError::Unexpected { device: self.device(), detail: e.to_string() })?;
         let mut held = Vec::new();
         for set in SetName::ALL.into_iter().filter(|s| s.family == network.family) {
@@ -104,7 +108,8 @@ impl Nftables {
     }
 
     /// Blocks `network` for `ttl_secs`, then reads it back: the block is verified only when
-    /// every set its direction needs holds it.
+    /// every set its direction needs holds it. A missing table, or rules someone removed, are
+    /// created in the same transaction as the block (counters of rules in place are kept).
     pub async fn apply(
         &self,
         network: &Network,
@@ -112,8 +117,20 @@ impl Nftables {
         ttl_secs: u32,
         action_id: i64,
     ) -> Result<Presence, ConnectorError> {
-        self.presence(network).await?;
-        let script = self.layout.add(network, direction, ttl_secs, action_id);
+        let mut script = String::new();
+        match self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await {
+            Ok(json) => {
+                self.held_in(&json, network)?;
+                let expected = self.layout.setup().matches("add rule").count();
+                if script::count_drop_rules(&json).unwrap_or(0) < expected {
+                    script += &self.layout.setup();
+                }
+            }
+            // No table yet (nft refuses to list it): create it with the block.
+            Err(ConnectorError::Refused { .. }) => script += &self.layout.setup(),
+            Err(other) => return Err(other),
+        }
+        script += &self.layout.add(network, direction, ttl_secs, action_id);
         self.transport.nft(&["-f".into(), "-".into()], Some(&script), self.timeout).await?;
         self.presence(network).await
     }

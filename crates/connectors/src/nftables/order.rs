@@ -39,9 +39,12 @@ fn default_port() -> u16 {
 impl Nftables {
     pub const KINDS: &'static [ActionKind] = &[ActionKind::Block, ActionKind::Quarantine];
 
+    pub fn kinds(&self) -> &[ActionKind] {
+        Self::KINDS
+    }
+
     pub fn from_config(config: &serde_json::Value) -> Result<Nftables, ConfigError> {
-        let config: NftablesConfig =
-            serde_json::from_value(config.clone()).map_err(|e| ConfigError::from_json(&e))?;
+        let config: NftablesConfig = serde_json::from_value(config.clone()).map_err(|e| ConfigError::from_json(&e))?;
         let layout = Layout::new(&config.table).map_err(|e| ConfigError::new("table", e.to_string()))?;
         let transport = match config.ssh_host {
             None => Transport::Local { netns: config.netns },
@@ -63,11 +66,10 @@ impl Nftables {
         Ok(Nftables::new(layout, transport))
     }
 
-    /// Blocks the order's network (a quarantine blocks both ways), creating the table first
-    /// when it is missing, and reads it back.
+    /// Blocks the order's network (a quarantine blocks both ways), creating the table when it
+    /// is missing, and reads it back.
     pub async fn apply_order(&self, order: &Order) -> Result<Outcome, ConnectorError> {
         let (network, direction) = self.block_of(order)?;
-        self.prepare().await?;
         let presence = self.apply(network, direction, order.ttl_secs, order.action_id).await?;
         Ok(outcome(&presence, presence.blocks(network, direction)))
     }
@@ -90,7 +92,10 @@ impl Nftables {
         Ok(format!("{} answers", self.device()))
     }
 
-    fn block_of<'o>(&self, order: &'o Order) -> Result<(&'o riposte_domain::enrichment::prefixes::Network, Direction), ConnectorError> {
+    fn block_of<'o>(
+        &self,
+        order: &'o Order,
+    ) -> Result<(&'o riposte_domain::enrichment::prefixes::Network, Direction), ConnectorError> {
         match (&order.target, order.kind) {
             (Target::Network(network), ActionKind::Block) => Ok((network, order.direction.unwrap_or(Direction::Both))),
             (Target::Network(network), ActionKind::Quarantine) => Ok((network, Direction::Both)),

@@ -201,6 +201,20 @@ fn element(item: &Value) -> Result<Element, UnexpectedOutput> {
     })
 }
 
+/// How many counted drop rules match a set, from `nft -j list table`: fewer than
+/// [`Layout::setup`] writes means someone removed some.
+pub fn count_drop_rules(json: &str) -> Result<usize, UnexpectedOutput> {
+    let items = listing(json)?;
+    Ok(items
+        .iter()
+        .filter_map(|item| item.get("rule")?["expr"].as_array())
+        .filter(|exprs| {
+            exprs.iter().any(|e| e["match"]["right"].as_str().is_some_and(|r| r.starts_with('@')))
+                && exprs.iter().any(|e| e.get("counter").is_some())
+        })
+        .count())
+}
+
 /// Packets dropped per set, from `nft -j list table`: each rule that matches `@set` and
 /// counts adds its counter.
 pub fn parse_drops(json: &str) -> Result<Vec<(String, u64)>, UnexpectedOutput> {

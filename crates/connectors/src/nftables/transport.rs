@@ -94,6 +94,17 @@ impl Transport {
                 let mut command = Command::new("ssh");
                 command
                     .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=5"])
+                    // One SSH connection kept open and shared by the calls of an action (and
+                    // the next ones for a while): a block is then a few milliseconds, not a
+                    // handshake per `nft` call.
+                    .args([
+                        "-o",
+                        "ControlMaster=auto",
+                        "-o",
+                        "ControlPath=/tmp/riposte-ssh-%C",
+                        "-o",
+                        "ControlPersist=300",
+                    ])
                     .arg("-o")
                     .arg(format!("UserKnownHostsFile={}", ssh.known_hosts.display()))
                     .arg("-i")

@@ -92,10 +92,10 @@ impl StateChange {
     /// An RFC 5424 line: facility security/authorization (10), severity from the CEF one.
     pub fn syslog(&self, hostname: &str, version: &str) -> String {
         let severity = match self.severity() {
-            9.. => 2,    // critical
-            7..=8 => 4,  // warning
-            5..=6 => 5,  // notice
-            _ => 6,      // informational
+            9.. => 2,   // critical
+            7..=8 => 4, // warning
+            5..=6 => 5, // notice
+            _ => 6,     // informational
         };
         let hostname = if hostname.is_empty() || hostname.contains(' ') { "-" } else { hostname };
         format!("<{}>1 {} {hostname} riposte - containment - {}", 10 * 8 + severity, self.at, self.cef(version))
@@ -146,7 +146,12 @@ mod tests {
     #[test]
     fn cef_escapes_free_text_and_names_the_address() {
         let cef = change().cef("0.1.0");
-        assert!(cef.starts_with("CEF:0|Riposte|Riposte|0.1.0|containment:verified|Containment block verified 203.0.113.7/32|7|"), "{cef}");
+        assert!(
+            cef.starts_with(
+                "CEF:0|Riposte|Riposte|0.1.0|containment:verified|Containment block verified 203.0.113.7/32|7|"
+            ),
+            "{cef}"
+        );
         assert!(cef.contains(" dst=203.0.113.7 "), "{cef}");
         assert!(cef.contains("msg=C2 beacon | seen \\= twice\\nagain"), "{cef}");
         assert!(cef.contains("cn1=42") && cef.contains("cn2=7") && cef.contains("cs1=edge-fw"), "{cef}");

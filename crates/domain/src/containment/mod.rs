@@ -9,9 +9,9 @@ pub mod policy;
 pub mod view;
 
 pub use action::{ActionEvent, ActionKind, ActionSpec, ActionState, Direction, Rollback, SpecError, Target};
+pub use feedback::StateChange;
 pub use guard::{
     BlastRadius, Concern, GuardPolicy, Protected, Requester, Verdict, blast_radius, host_radius, judge, judge_host,
     may_approve,
 };
-pub use feedback::StateChange;
 pub use policy::{AlertFacts, Condition, ConditionError};

@@ -36,7 +36,9 @@ pub struct AlertFacts<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConditionError {
-    #[error("a pre-authorised condition must test the alert itself (signature, severity, score, watchlist or technique)")]
+    #[error(
+        "a pre-authorised condition must test the alert itself (signature, severity, score, watchlist or technique)"
+    )]
     TooBroad,
     #[error("{0} must be between {1} and {2}")]
     OutOfRange(&'static str, u8, u8),

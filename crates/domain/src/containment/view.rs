@@ -129,3 +129,39 @@ pub struct PolicyView {
     /// Actions it took in the last hour.
     pub last_hour: i64,
 }
+
+/// What the Contain form shows before the click.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewView {
+    pub target: String,
+    pub allowed: bool,
+    pub refusals: Vec<String>,
+    pub needs_approval: Vec<String>,
+    /// How many addresses lose connectivity (as text: a /0 of IPv6 exceeds JSON numbers).
+    pub addresses: String,
+    /// "dc01.corp (criticality 5, Directory)", most critical first.
+    pub assets: Vec<String>,
+    pub services: Vec<String>,
+}
+
+/// A request as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedView {
+    pub action_id: i64,
+    pub state: String,
+    pub created: bool,
+}
+
+/// A SIEM output with how its messages are faring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiemOutputView {
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub has_token: bool,
+    pub enabled: bool,
+    pub pending: i64,
+    pub failed: i64,
+    pub last_sent_at: Option<String>,
+    pub last_error: Option<String>,
+}

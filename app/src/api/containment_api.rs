@@ -1,0 +1,140 @@
+//! Containment: actions (list, one with its story), what the Contain button proposes, the
+//! preview and the request, approval, rejection, undo and review, and the NOC's notices.
+//! Every function checks its permission in the backend use-case.
+// A server function's arguments are its form's fields, one each.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+use riposte_domain::containment::view::{ActionView, NoticeView, PreviewView, Proposal, RequestedView};
+
+use crate::AppError;
+
+#[server(prefix = "/api", endpoint = "containment_actions")]
+pub async fn containment_actions(incident_id: Option<i64>) -> Result<Vec<ActionView>, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::views::actions(&backend()?, &user, incident_id, 200).await.map_err(fail)
+}
+
+#[server(prefix = "/api", endpoint = "containment_action")]
+pub async fn containment_action(action_id: i64) -> Result<ActionView, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::views::action(&backend()?, &user, action_id).await.map_err(fail)
+}
+
+#[server(prefix = "/api", endpoint = "contain_proposals")]
+pub async fn contain_proposals(incident_id: i64) -> Result<Vec<Proposal>, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::propose::proposals(&backend()?, &user, incident_id).await.map_err(fail)
+}
+
+#[server(prefix = "/api", endpoint = "preview_containment")]
+pub async fn preview_containment(
+    kind: String,
+    target: String,
+    direction: Option<String>,
+    ttl_secs: u64,
+    connector: String,
+    override_reason: Option<String>,
+) -> Result<PreviewView, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    let (kind, direction) = super::containment_forms::kind_and_direction(&kind, direction.as_deref())?;
+    let request = riposte_backend::containment::ContainRequest {
+        kind,
+        target: &target,
+        direction,
+        ttl_secs,
+        connector: &connector,
+        incident_id: None,
+        reason: "",
+        override_reason: override_reason.as_deref().filter(|r| !r.trim().is_empty()),
+        idempotency_key: "",
+    };
+    let preview = riposte_backend::containment::preview(&backend()?, &user, &request).await.map_err(fail)?;
+    Ok(super::containment_forms::preview_view(&preview))
+}
+
+#[server(prefix = "/api", endpoint = "request_containment")]
+pub async fn request_containment(
+    kind: String,
+    target: String,
+    direction: Option<String>,
+    ttl_secs: u64,
+    connector: String,
+    incident_id: Option<i64>,
+    reason: String,
+    override_reason: Option<String>,
+    idempotency_key: String,
+) -> Result<RequestedView, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    let (kind, direction) = super::containment_forms::kind_and_direction(&kind, direction.as_deref())?;
+    let request = riposte_backend::containment::ContainRequest {
+        kind,
+        target: &target,
+        direction,
+        ttl_secs,
+        connector: &connector,
+        incident_id,
+        reason: &reason,
+        override_reason: override_reason.as_deref().filter(|r| !r.trim().is_empty()),
+        idempotency_key: &idempotency_key,
+    };
+    let done = riposte_backend::containment::request(&backend()?, &user, &request).await.map_err(fail)?;
+    Ok(RequestedView { action_id: done.action_id, state: done.state.as_str().into(), created: done.created })
+}
+
+#[server(prefix = "/api", endpoint = "approve_containment")]
+pub async fn approve_containment(action_id: i64) -> Result<String, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    let state = riposte_backend::containment::approve(&backend()?, &user, action_id).await.map_err(fail)?;
+    Ok(state.as_str().into())
+}
+
+#[server(prefix = "/api", endpoint = "reject_containment")]
+pub async fn reject_containment(action_id: i64, reason: String) -> Result<String, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    let state = riposte_backend::containment::reject(&backend()?, &user, action_id, &reason).await.map_err(fail)?;
+    Ok(state.as_str().into())
+}
+
+#[server(prefix = "/api", endpoint = "undo_containment")]
+pub async fn undo_containment(action_id: i64) -> Result<String, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    let state = riposte_backend::containment::cancel(&backend()?, &user, action_id).await.map_err(fail)?;
+    Ok(state.as_str().into())
+}
+
+#[server(prefix = "/api", endpoint = "review_containment")]
+pub async fn review_containment(action_id: i64) -> Result<(), AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::policies::review(&backend()?, &user, action_id).await.map_err(fail)
+}
+
+#[server(prefix = "/api", endpoint = "noc_notices")]
+pub async fn noc_notices() -> Result<Vec<NoticeView>, AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::notices::noc_queue(&backend()?, &user, 100).await.map_err(fail)
+}
+
+#[server(prefix = "/api", endpoint = "acknowledge_containment_notice")]
+pub async fn acknowledge_containment_notice(notice_id: i64) -> Result<(), AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::notices::acknowledge(&backend()?, &user, notice_id).await.map_err(fail)
+}
+
+#[server(prefix = "/api", endpoint = "object_containment_notice")]
+pub async fn object_containment_notice(notice_id: i64, objection: String) -> Result<(), AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::notices::object(&backend()?, &user, notice_id, &objection).await.map_err(fail)
+}

@@ -1,0 +1,132 @@
+//! The incident's Contain panel: for each address and host it names, the actions the
+//! connectors can take, each with its blast radius and guard-rail verdict shown before the
+//! click; then the incident's actions with their decisions. Shown to roles that may ask for
+//! containment; the server checks again.
+
+use leptos::prelude::*;
+use riposte_domain::Permission;
+use riposte_domain::containment::view::{PreviewView, Proposal};
+
+use crate::api::containment_api::{RequestContainment, contain_proposals, containment_actions, preview_containment};
+use crate::components::error_notice::ActionOutcome;
+use crate::components::list_outcome::list_or_empty;
+use crate::components::live_refresh::refresh_on_containment;
+use crate::components::session::SessionResource;
+use crate::pages::containment_actions::{ActionsTable, DecisionOutcomes, Decisions};
+
+/// A proposal asks for one hour unless the person picks otherwise.
+const DEFAULT_TTL: u64 = 3600;
+const TTLS: [(u64, &str); 5] =
+    [(900, "15 minutes"), (3600, "1 hour"), (14_400, "4 hours"), (86_400, "1 day"), (604_800, "7 days")];
+
+#[component]
+pub fn ContainPanel(incident_id: i64) -> impl IntoView {
+    let session = SessionResource::expect();
+    let request = ServerAction::<RequestContainment>::new();
+    let decisions = Decisions::new();
+    let (refresh, bump) = signal(0u32);
+    refresh_on_containment(bump);
+    let actions = Resource::new(
+        move || (refresh.get(), request.version().get(), decisions.versions()),
+        move |_| containment_actions(Some(incident_id)),
+    );
+    let proposals = Resource::new(|| (), move |_| contain_proposals(incident_id));
+    view! {
+        <Suspense>
+            {move || session.user().filter(|u| u.role.can(Permission::RequestContainment)).map(|_| view! {
+                <section class="panel" aria-label="Contain" data-testid="contain-panel">
+                    <h2>"Contain"</h2>
+                    <ActionOutcome result=request.value().into() success_text="Requested."/>
+                    <DecisionOutcomes decisions/>
+                    <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {move || {
+                            // The key changes with every action recorded: a double click asks once.
+                            let recorded = actions.get().and_then(Result::ok).map(|a| a.len()).unwrap_or(0);
+                            proposals.get().map(|result| list_or_empty(result, "No connector can act on this incident's addresses or hosts.", |list| view! {
+                                <ul class="proposals">
+                                    {list.into_iter().map(|p| view! { <ProposalItem proposal=p incident_id recorded request/> }).collect_view()}
+                                </ul>
+                            }))
+                        }}
+                    </Transition>
+                    <Transition fallback=|| ()>
+                        {move || actions.get().map(|result| list_or_empty(result, "No containment on this incident yet.", |list| view! {
+                            <ActionsTable actions=list decisions/>
+                        }))}
+                    </Transition>
+                </section>
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProposalItem(
+    proposal: Proposal,
+    incident_id: i64,
+    recorded: usize,
+    request: ServerAction<RequestContainment>,
+) -> impl IntoView {
+    let p = proposal.clone();
+    let preview = Resource::new(
+        || (),
+        move |_| {
+            let p = p.clone();
+            preview_containment(p.kind, p.target, p.direction, DEFAULT_TTL, p.connector, None)
+        },
+    );
+    let key = format!("incident-{incident_id}-{}-{}-{}-{recorded}", proposal.kind, proposal.target, proposal.connector);
+    let label = match &proposal.direction {
+        Some(d) => format!("{} {} ({d}) via {}", proposal.kind, proposal.target, proposal.connector),
+        None => format!("{} {} via {}", proposal.kind, proposal.target, proposal.connector),
+    };
+    let form_label = format!("Contain {}", proposal.target);
+    let because = format!(" — {} ({})", proposal.because, proposal.role);
+    let Proposal { kind, target, direction, connector, .. } = proposal;
+    let shown_target = target.clone();
+    view! {
+        <li data-testid="proposal" data-target=shown_target>
+            <strong>{label}</strong>
+            <span class="hint">{because}</span>
+            <Transition fallback=|| view! { <p class="loading">"Judging…"</p> }>
+                {move || preview.get().map(|result| match result {
+                    Ok(preview) => view! { <PreviewSummary preview/> }.into_any(),
+                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+            <ActionForm action=request attr:class="row-form" attr:aria-label=form_label>
+                <input type="hidden" name="kind" value=kind/>
+                <input type="hidden" name="target" value=target/>
+                <input type="hidden" name="direction" value=direction.unwrap_or_default()/>
+                <input type="hidden" name="connector" value=connector/>
+                <input type="hidden" name="incident_id" value=incident_id/>
+                <input type="hidden" name="idempotency_key" value=key/>
+                <label>"For"
+                    <select name="ttl_secs">
+                        {TTLS.into_iter().map(|(secs, text)| view! { <option value=secs selected=secs == DEFAULT_TTL>{text}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Reason" <input name="reason" required placeholder="why contain it"/></label>
+                <label>"Override (protected entries)" <input name="override_reason" placeholder="only to override a guard rail"/></label>
+                <button type="submit" data-testid="contain">"Contain"</button>
+            </ActionForm>
+        </li>
+    }
+}
+
+#[component]
+fn PreviewSummary(preview: PreviewView) -> impl IntoView {
+    view! {
+        <div class="preview" data-testid="blast-radius">
+            <p>
+                {format!("{} loses connectivity: {} address(es)", preview.target, preview.addresses)}
+                {(!preview.assets.is_empty()).then(|| format!("; inventory: {}", preview.assets.join(", ")))}
+                {(!preview.services.is_empty()).then(|| format!("; services: {}", preview.services.join(", ")))}
+            </p>
+            {preview.refusals.iter().map(|r| view! { <p class="error">{format!("Refused: {r}")}</p> }).collect_view()}
+            {(!preview.needs_approval.is_empty()).then(|| view! {
+                <p class="notice" data-testid="needs-approval">{format!("Needs a second person: {}", preview.needs_approval.join("; "))}</p>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,78 @@
+//! What the Contain button offers on an incident: for each address and host it names, the
+//! actions the configured connectors can take on it, preferring the connectors the inventory
+//! lists for that asset, else those whose ranges cover it.
+
+use riposte_domain::Permission;
+use riposte_domain::containment::ActionKind;
+use riposte_domain::containment::view::Proposal;
+use riposte_domain::enrichment::prefixes::Network;
+
+use super::connectors::{abilities, covers};
+use crate::store::containment as actions;
+use crate::store::containment_connectors as store;
+use crate::{Backend, BackendError, CurrentUser};
+
+/// The most entities of one incident offered (the most frequent first).
+const MAX_ENTITIES: i64 = 20;
+
+pub async fn proposals(backend: &Backend, user: &CurrentUser, incident_id: i64) -> Result<Vec<Proposal>, BackendError> {
+    user.require(Permission::RequestContainment)?;
+    let mut conn = backend.pool.acquire().await?;
+    let entities: Vec<(String, String, String)> = sqlx::query_as(
+        "select kind, role, value from incident_entity where incident_id = $1 and kind in ('ip', 'host') \
+         order by alert_count desc, value limit $2",
+    )
+    .bind(incident_id)
+    .bind(MAX_ENTITIES)
+    .fetch_all(&mut *conn)
+    .await?;
+    let connectors: Vec<(store::ConnectorRow, Vec<ActionKind>)> = store::all(&mut *conn)
+        .await?
+        .into_iter()
+        .filter(|c| c.enabled)
+        .filter_map(|c| abilities(&c.name, &c.kind, &c.config).ok().map(|kinds| (c, kinds)))
+        .collect();
+    let mut proposals = Vec::new();
+    for (kind, role, value) in entities {
+        let (action, assets) = if kind == "ip" {
+            let Ok(network) = Network::parse(&value) else { continue };
+            (ActionKind::Block, actions::assets_overlapping(&mut conn, &network).await.map(|a| (Some(network), a))?)
+        } else {
+            (ActionKind::Isolate, (None, actions::assets_named(&mut conn, &value).await?))
+        };
+        let (network, assets) = assets;
+        let listed: Vec<(&str, &str)> =
+            assets.iter().flat_map(|a| a.connectors.iter().map(move |c| (c.as_str(), a.name.as_str()))).collect();
+        for (connector, kinds) in &connectors {
+            if !kinds.contains(&action) {
+                continue;
+            }
+            let because = if let Some((_, asset)) = listed.iter().find(|(c, _)| *c == connector.name) {
+                format!("the inventory lists it for {asset}")
+            } else if !listed.is_empty() {
+                continue;
+            } else {
+                match &network {
+                    Some(n) if covers(&connector.ranges, n) => {
+                        if connector.ranges.is_empty() {
+                            "acts on any address".into()
+                        } else {
+                            format!("covers {n}")
+                        }
+                    }
+                    Some(_) => continue,
+                    None => "can isolate any host it manages".into(),
+                }
+            };
+            proposals.push(Proposal {
+                kind: action.as_str().into(),
+                target: value.clone(),
+                direction: (action == ActionKind::Block).then(|| "both".into()),
+                connector: connector.name.clone(),
+                because,
+                role: if role.is_empty() { kind.clone() } else { role.clone() },
+            });
+        }
+    }
+    Ok(proposals)
+}
