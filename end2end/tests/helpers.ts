@@ -75,3 +75,12 @@ export function windowsLogon(eventId: "4624" | "4625", user: string, from: strin
     },
   });
 }
+
+/** Waits for `check` to pass; without JavaScript nothing updates live, so reload between tries. */
+export async function eventually(page: Page, live: boolean, check: () => Promise<void>, timeout = 20_000) {
+  if (live) return check();
+  await expect(async () => {
+    await page.reload();
+    await check();
+  }).toPass({ timeout });
+}

@@ -3,16 +3,8 @@
 // and Tier 1 sees the acknowledgement. Alert and comment content is attacker-controlled and
 // must stay inert text on the incident page.
 import { expect, type Page } from "@playwright/test";
-import { ingestToken, javascriptOn, ready, signIn, test, watchErrors } from "./helpers";
+import { ingestToken, javascriptOn, ready, signIn, test, watchErrors, eventually } from "./helpers";
 
-/** Waits for `check` to pass; without JavaScript nothing updates live, so reload between tries. */
-async function eventually(page: Page, live: boolean, check: () => Promise<void>) {
-  if (live) return check();
-  await expect(async () => {
-    await page.reload();
-    await check();
-  }).toPass({ timeout: 15_000 });
-}
 
 test("Tier 1 hands an incident to Tier 2, who acknowledges it, live", async ({ page, browser, request }, info) => {
   const live = javascriptOn(info);

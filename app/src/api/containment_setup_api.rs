@@ -153,3 +153,24 @@ pub async fn delete_siem_output(name: String) -> Result<(), AppError> {
     let user = require_user().await?;
     riposte_backend::siem::delete_output(&backend()?, Actor::User(&user), &name).await.map_err(fail)
 }
+
+/// The channels containment notices go to, and every channel there is.
+#[server(prefix = "/api", endpoint = "containment_notice_channels")]
+pub async fn containment_notice_channels() -> Result<(Vec<String>, Vec<String>), AppError> {
+    use super::request::{backend, fail, require_user};
+    use riposte_backend::admin::Actor;
+    let user = require_user().await?;
+    riposte_backend::containment::settings::notice_channels(&backend()?, Actor::User(&user)).await.map_err(fail)
+}
+
+/// `channels`: names separated by commas or spaces.
+#[server(prefix = "/api", endpoint = "save_containment_notice_channels")]
+pub async fn save_containment_notice_channels(channels: String) -> Result<(), AppError> {
+    use super::request::{backend, fail, require_user};
+    use riposte_backend::admin::Actor;
+    let user = require_user().await?;
+    let names: Vec<String> = channels.split([',', ' ']).filter(|n| !n.is_empty()).map(str::to_owned).collect();
+    riposte_backend::containment::settings::set_notice_channels(&backend()?, Actor::User(&user), &names)
+        .await
+        .map_err(fail)
+}

@@ -9,7 +9,8 @@ use riposte_domain::containment::view::{ConnectorCoverage, Readiness};
 
 use crate::api::containment_setup_api::{
     CheckContainmentConnector, DeleteContainmentPolicy, DeleteSiemOutput, SaveContainmentConnector,
-    SaveContainmentPolicy, SaveSiemOutput, containment_policies, containment_readiness, siem_outputs,
+    SaveContainmentNoticeChannels, SaveContainmentPolicy, SaveSiemOutput, containment_notice_channels,
+    containment_policies, containment_readiness, siem_outputs,
 };
 use crate::components::admin_tabs::AdminTabs;
 use crate::components::error_notice::ActionOutcome;
@@ -30,6 +31,8 @@ pub fn ContainmentSetupPage() -> impl IntoView {
         Resource::new(move || (save_policy.version().get(), delete_policy.version().get()), |_| containment_policies());
     let outputs =
         Resource::new(move || (save_output.version().get(), delete_output.version().get()), |_| siem_outputs());
+    let save_channels = ServerAction::<SaveContainmentNoticeChannels>::new();
+    let channels = Resource::new(move || save_channels.version().get(), |_| containment_notice_channels());
     view! {
         <Title text="Containment set-up · Riposte"/>
         <RequirePermission permission=Permission::ManageSettings>
@@ -99,6 +102,24 @@ pub fn ContainmentSetupPage() -> impl IntoView {
                     <label><input type="checkbox" name="enabled" checked/>" enabled"</label>
                     <button type="submit">"Save policy"</button>
                 </ActionForm>
+            </section>
+            <section class="panel" aria-label="NOC notice channels">
+                <h2>"Where the NOC's notices go"</h2>
+                <ActionOutcome result=save_channels.value().into() success_text="Channels saved."/>
+                <Transition fallback=|| ()>
+                    {move || channels.get().map(|result| match result {
+                        Ok((chosen, all)) => view! {
+                            <ActionForm action=save_channels attr:class="row-form">
+                                <label>"Channels (besides the Containment page)"
+                                    <input name="channels" value=chosen.join(", ") placeholder="noc-chat, noc-mail"/>
+                                </label>
+                                <button type="submit">"Save channels"</button>
+                            </ActionForm>
+                            <p class="hint">{format!("Channels (set up under Escalation): {}", if all.is_empty() { "none yet".to_owned() } else { all.join(", ") })}</p>
+                        }.into_any(),
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                    })}
+                </Transition>
             </section>
             <section class="panel" aria-label="SIEM outputs" data-testid="siem-outputs">
                 <h2>"Feedback to the SIEM"</h2>

@@ -12,6 +12,7 @@ pub mod context_sources;
 pub mod correlation;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod enrichment;
 pub mod error;
 pub mod escalation;

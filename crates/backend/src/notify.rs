@@ -88,7 +88,7 @@ pub fn payload(kind: ChannelKind, subject: &str, body: &Value) -> Value {
             }
             payload
         }
-        ChannelKind::Slack | ChannelKind::Teams => {
+        ChannelKind::Slack | ChannelKind::Teams | ChannelKind::Email => {
             let lines: Vec<String> = body
                 .get("events")
                 .and_then(Value::as_array)
@@ -110,6 +110,13 @@ async fn send(
     subject: &str,
     body: &Value,
 ) -> Result<(), SendFailure> {
+    if kind == ChannelKind::Email {
+        let target = crate::email::parse(url).map_err(|message| SendFailure { message, retry_after: None })?;
+        let text = payload(ChannelKind::Slack, subject, body)["text"].as_str().unwrap_or(subject).to_owned();
+        return crate::email::send(&target, subject, &text)
+            .await
+            .map_err(|f| SendFailure { message: f.message, retry_after: f.retry.then_some(None) });
+    }
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -180,12 +187,16 @@ pub async fn put_channel(
     if !valid_channel_name(name) {
         return Err(BackendError::invalid("name", "a channel name is 1 to 64 letters, digits, '_', '.' or '-'"));
     }
-    let kind =
-        ChannelKind::parse(kind).ok_or_else(|| BackendError::invalid("kind", "choose webhook, slack or teams"))?;
+    let kind = ChannelKind::parse(kind)
+        .ok_or_else(|| BackendError::invalid("kind", "choose webhook, slack, teams or email"))?;
     let url = url.trim();
-    match reqwest::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() => {}
-        _ => return Err(BackendError::invalid("url", "give the webhook's full http:// or https:// address")),
+    if kind == ChannelKind::Email {
+        crate::email::parse(url).map_err(|e| BackendError::invalid("url", e))?;
+    } else {
+        match reqwest::Url::parse(url) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() => {}
+            _ => return Err(BackendError::invalid("url", "give the webhook's full http:// or https:// address")),
+        }
     }
     let mut tx = backend.pool.begin().await?;
     store::put_channel(&mut *tx, name, kind.as_str(), url, actor.label()).await?;

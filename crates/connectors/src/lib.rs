@@ -10,6 +10,7 @@ pub mod error;
 pub mod falcon;
 pub mod fortigate;
 pub mod http;
+pub mod naming;
 pub mod nftables;
 pub mod oauth;
 pub mod order;

@@ -12,16 +12,20 @@ pub enum ChannelKind {
     Slack,
     /// `{"text": ...}`, as Teams incoming webhooks and workflows take it.
     Teams,
+    /// An e-mail over SMTP (`smtp://relay:25?from=…&to=…`).
+    Email,
 }
 
 impl ChannelKind {
-    pub const ALL: [ChannelKind; 3] = [ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Teams];
+    pub const ALL: [ChannelKind; 4] =
+        [ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Teams, ChannelKind::Email];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Slack => "slack",
             ChannelKind::Teams => "teams",
+            ChannelKind::Email => "email",
         }
     }
 

@@ -590,6 +590,18 @@ const ROWS: &[Row] = &[
         access: Access::Needs(Permission::ManageSettings),
     },
     Row {
+        kind: Kind::ServerFn,
+        path: "/api/containment_notice_channels",
+        form: "",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/save_containment_notice_channels",
+        form: "channels=",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
         kind: Kind::Stream,
         path: "/api/v1/stream/containment",
         form: "",

@@ -75,11 +75,20 @@ pub fn start(pool: PgPool) -> ActionJobs {
     let (stop, mut stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let devices = Devices::default();
-        let mut listener = match PgListener::connect_with(&pool).await {
+        // The listener keeps its connection for good: a pool of its own, so it never takes
+        // one of the shared pool's (small) set.
+        let own = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with((*pool.connect_options()).clone());
+        let mut listener = match PgListener::connect_with(&own).await {
             Ok(mut l) => l.listen(CHANNEL).await.map(|()| l).ok(),
             Err(_) => None,
         };
         loop {
+            // Shutting down: the pool closes before this task is dropped.
+            if pool.is_closed() {
+                return;
+            }
             if let Err(err) = run_due(&pool, &devices).await {
                 tracing::warn!(error = %err, "containment jobs: round failed");
             }
@@ -96,7 +105,10 @@ pub fn start(pool: PgPool) -> ActionJobs {
 async fn wait(listener: &mut Option<PgListener>) {
     match listener {
         Some(l) => {
-            let _ = tokio::time::timeout(POLL, l.recv()).await;
+            // A lost connection fails at once (it reconnects on the next call): pause anyway.
+            if let Ok(Err(_)) = tokio::time::timeout(POLL, l.recv()).await {
+                tokio::time::sleep(POLL).await;
+            }
         }
         None => tokio::time::sleep(POLL).await,
     }

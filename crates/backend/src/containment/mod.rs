@@ -14,6 +14,7 @@ pub mod policies;
 pub mod propose;
 pub mod readiness;
 pub mod request;
+pub mod settings;
 pub mod views;
 
 use riposte_domain::containment::ActionState;

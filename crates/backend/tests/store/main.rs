@@ -4,6 +4,7 @@ mod administration;
 mod containment;
 mod containment_flow;
 mod containment_jobs;
+mod email_channel;
 mod enrichment;
 mod escalation;
 mod identity;

@@ -102,7 +102,7 @@ impl Defender {
         patience: Patience,
     ) -> Result<Defender, ConfigError> {
         let config: DefenderConfig = serde_json::from_value(config.clone()).map_err(|e| ConfigError::from_json(&e))?;
-        let base = http_base("url", &config.url)?;
+        let base = crate::naming::http_base("url", &config.url, "the API's")?;
         let token_url =
             if config.token_url.contains("{tenant}") {
                 let tenant =
@@ -116,7 +116,7 @@ impl Defender {
             } else {
                 config.token_url.clone()
             };
-        let token_url = http_base("token_url", &token_url)?;
+        let token_url = crate::naming::http_base("token_url", &token_url, "the token endpoint's")?;
         let client_id = config
             .client_id
             .as_deref()
@@ -273,15 +273,6 @@ fn one_of(field: &str, value: &str, allowed: &[&'static str]) -> Result<&'static
         .find(|a| a.eq_ignore_ascii_case(value.trim()))
         .copied()
         .ok_or_else(|| ConfigError::new(field, format!("one of {}", allowed.join(", "))))
-}
-
-/// An http or https address with a host, without a trailing slash.
-fn http_base(field: &str, text: &str) -> Result<String, ConfigError> {
-    let url = reqwest::Url::parse(text.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none())
-        .ok_or_else(|| ConfigError::new(field, "give a full https:// address"))?;
-    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ impl Falcon {
         patience: Patience,
     ) -> Result<Falcon, ConfigError> {
         let config: FalconConfig = serde_json::from_value(config.clone()).map_err(|e| ConfigError::from_json(&e))?;
-        let base = api_base("url", &config.url)?;
+        let base = crate::naming::http_base("url", &config.url, "the API's")?;
         let client_id = config
             .client_id
             .map(|id| id.trim().to_owned())
@@ -219,15 +219,6 @@ fn fql_string(value: &str) -> String {
     }
     quoted.push('\'');
     quoted
-}
-
-/// The API base without a trailing slash: an http or https address with a host.
-fn api_base(field: &str, text: &str) -> Result<String, ConfigError> {
-    let url = reqwest::Url::parse(text.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none())
-        .ok_or_else(|| ConfigError::new(field, "give the API's full https:// address"))?;
-    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]

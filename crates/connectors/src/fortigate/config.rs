@@ -2,6 +2,7 @@
 //! device: the vdom, group and name prefix go into paths and query strings, so they keep to
 //! a conservative charset.
 
+use crate::naming::{http_base, safe_name as name};
 use serde::Deserialize;
 
 use crate::ConfigError;
@@ -65,34 +66,11 @@ impl FortiGateConfig {
             other => return Err(ConfigError::new("mode", format!("{other:?} is not \"address\" or \"ban\""))),
         };
         Ok(Checked {
-            base: base(&self.url)?,
+            base: http_base("url", &self.url, "the FortiGate's")?,
             vdom: name("vdom", &self.vdom, 31)?,
             mode,
             object_prefix: name("object_prefix", &self.object_prefix, 20)?,
         })
-    }
-}
-
-/// `https://fw.example/` as `https://fw.example`, the paths `/api/v2/…` go after it.
-fn base(url: &str) -> Result<String, ConfigError> {
-    let url = reqwest::Url::parse(url.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none())
-        .ok_or_else(|| ConfigError::new("url", "give the FortiGate's full http:// or https:// address"))?;
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-/// Letters, digits, '.', '-' and '_', starting with a letter or digit: safe in a URL path,
-/// a query string and a JSON body alike.
-pub fn name(field: &str, value: &str, max: usize) -> Result<String, ConfigError> {
-    let value = value.trim();
-    let fine = value.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && value.len() <= max
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if fine {
-        Ok(value.to_owned())
-    } else {
-        Err(ConfigError::new(field, format!("{value:?}: 1 to {max} letters, digits, '.', '-' or '_'")))
     }
 }
 
@@ -102,6 +80,7 @@ mod tests {
 
     #[test]
     fn the_base_has_no_trailing_slash() {
+        let base = |url: &str| http_base("url", url, "the FortiGate's");
         assert_eq!(base("https://fw.example:10443/").as_deref(), Ok("https://fw.example:10443"));
         assert_eq!(base("fw.example").map_err(|e| e.field), Err("url".to_owned()));
     }

@@ -12,6 +12,7 @@ pub mod api;
 pub mod ban;
 pub mod config;
 
+pub use crate::naming::{host_address, object_name};
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -184,20 +185,4 @@ impl FortiGate {
 
 fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-/// The single address of a /32 or /128, none for a wider range.
-pub fn host_address(network: &Network) -> Option<IpAddr> {
-    let text = network.to_string();
-    let ip: IpAddr = text.split_once('/')?.0.parse().ok()?;
-    let width = if ip.is_ipv4() { 32 } else { 128 };
-    (network.len == width).then_some(ip)
-}
-
-/// `riposte-203.0.113.7` for one address, `riposte-10.0.0.0-24` for a range.
-pub fn object_name(prefix: &str, network: &Network) -> String {
-    match host_address(network) {
-        Some(ip) => format!("{prefix}-{}", ip.to_string().replace(':', "_")),
-        None => format!("{prefix}-{}", network.to_string().replace(':', "_").replace('/', "-")),
-    }
 }

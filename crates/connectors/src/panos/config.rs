@@ -1,6 +1,7 @@
 //! What an administrator fills in for a PAN-OS firewall, checked before anything reaches
 //! the device: names that go into XML commands and xpaths keep to a conservative charset.
 
+use crate::naming::{http_base, safe_name as name};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -121,27 +122,9 @@ impl PanOsConfig {
 
 /// `https://fw.example` (or `…/api/`) as the API endpoint `https://fw.example/api/`.
 fn endpoint(url: &str) -> Result<String, ConfigError> {
-    let url = reqwest::Url::parse(url.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none())
-        .ok_or_else(|| ConfigError::new("url", "give the firewall's full http:// or https:// address"))?;
-    let base = url.as_str().trim_end_matches('/');
-    let base = base.strip_suffix("/api").unwrap_or(base);
+    let base = http_base("url", url, "the firewall's")?;
+    let base = base.strip_suffix("/api").unwrap_or(&base);
     Ok(format!("{base}/api/"))
-}
-
-/// Letters, digits, '.', '-' and '_', starting with a letter or digit: safe inside XML,
-/// an xpath literal and a form field alike.
-pub fn name(field: &str, value: &str, max: usize) -> Result<String, ConfigError> {
-    let value = value.trim();
-    let fine = value.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && value.len() <= max
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if fine {
-        Ok(value.to_owned())
-    } else {
-        Err(ConfigError::new(field, format!("{value:?}: 1 to {max} letters, digits, '.', '-' or '_'")))
-    }
 }
 
 #[cfg(test)]

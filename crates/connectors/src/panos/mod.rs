@@ -16,6 +16,7 @@ pub mod commit;
 pub mod config;
 pub mod tag;
 
+pub use crate::naming::{host_address, object_name};
 use std::net::IpAddr;
 
 use riposte_domain::containment::{ActionKind, Target};
@@ -180,24 +181,6 @@ impl PanOs {
             "in_group": running.in_group, "job": commit::job_evidence(job.as_ref()),
         });
         Ok(Outcome::new(in_force, summary, evidence))
-    }
-}
-
-/// The single address of a /32 or /128, none for a wider range.
-pub fn host_address(network: &Network) -> Option<IpAddr> {
-    let text = network.to_string();
-    let (address, _) = text.split_once('/')?;
-    let ip: IpAddr = address.parse().ok()?;
-    let width = if ip.is_ipv4() { 32 } else { 128 };
-    (network.len == width).then_some(ip)
-}
-
-/// `riposte-203.0.113.7` for one address, `riposte-10.0.0.0-24` for a range; an IPv6
-/// address's colons become '_' (not allowed in object names).
-pub fn object_name(prefix: &str, network: &Network) -> String {
-    match host_address(network) {
-        Some(ip) => format!("{prefix}-{}", ip.to_string().replace(':', "_")),
-        None => format!("{prefix}-{}", network.to_string().replace(':', "_").replace('/', "-")),
     }
 }
 

@@ -1,0 +1,119 @@
+// Containment with three people: a Tier 2 analyst asks to block a critical asset from the
+// incident (the blast radius and the need for a second person are shown before the click),
+// an incident responder approves it in another browser, the action runs through a webhook
+// connector to a device this test plays, and the NOC sees the exact change and acknowledges.
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect, type Browser, type Page, type TestInfo } from "@playwright/test";
+import { apiToken, ingestToken, javascriptOn, ready, signIn, test, watchErrors, eventually } from "./helpers";
+
+/** A device behind the generic webhook: keeps what it holds, answers `in_force`. */
+async function device(): Promise<{ url: string; held: Set<string>; close: () => void }> {
+  const held = new Set<string>();
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      const order = JSON.parse(body || "{}");
+      if (order.op === "apply") held.add(order.target);
+      if (order.op === "undo") held.delete(order.target);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ in_force: held.has(order.target) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, held, close: () => server.close() };
+}
+
+
+/** A second (or third) person in a browser of their own; their script errors are collected. */
+async function person(browser: Browser, info: TestInfo, username: string, errors: string[]): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled: javascriptOn(info) });
+  const page = await context.newPage();
+  const seen = watchErrors(page);
+  page.on("close", () => errors.push(...seen.map((e) => `${username}: ${e}`)));
+  await signIn(page, info, username);
+  await expect(page).not.toHaveURL(/sign-in/);
+  return page;
+}
+
+test("Tier 2 asks to block a critical asset, a responder approves, the NOC acknowledges", async ({ page, browser, request }, info) => {
+  test.setTimeout(90_000);
+  const live = javascriptOn(info);
+  const stamp = Date.now();
+  const unique = `${info.project.name}-${stamp}`;
+  const asset = `192.0.2.${1 + (stamp % 250)}`;
+  const edge = await device();
+  const errors: string[] = [];
+  try {
+    // The administrator adds the connector; the inventory knows the asset is critical.
+    await signIn(page, info, "admin");
+    await expect(page).not.toHaveURL(/sign-in/);
+    await page.goto("/admin/containment");
+    await ready(page, info);
+    const connector = `edge-${unique}`;
+    await page.getByLabel("Name").first().fill(connector);
+    await page.getByLabel("Kind").first().selectOption("webhook");
+    await page.getByLabel("Settings (JSON)").fill(JSON.stringify({ url: edge.url }));
+    await page.getByRole("button", { name: "Save connector" }).click();
+    await expect(page.getByTestId("connectors")).toContainText(connector);
+    const cmdb = apiToken("cmdb", "context");
+    const created = await request.post("/api/v1/context/assets", {
+      headers: { Authorization: `Bearer ${cmdb}` },
+      data: { name: `pay-${unique}.corp.example`, addresses: [asset], criticality: 5, service: "Payments" },
+    });
+    expect(created.status()).toBe(201);
+    const sent = await request.post("/api/v1/alerts", {
+      headers: { Authorization: `Bearer ${ingestToken("ids")}` },
+      data: {
+        title: `Exfiltration from payment server ${unique}`,
+        severity: "critical",
+        entities: [
+          { kind: "ip", value: asset, role: "source" },
+          { kind: "ip", value: `203.0.113.${1 + (stamp % 250)}`, role: "destination" },
+        ],
+      },
+    });
+    expect(sent.status()).toBe(201);
+
+    // Tier 2 opens the incident and asks for the block from the Contain panel.
+    const analyst = await person(browser, info, "tier2", errors);
+    await analyst.goto("/incidents?queue=all");
+    await ready(analyst, info);
+    const row = analyst.getByRole("row").filter({ hasText: unique });
+    await eventually(analyst, live, () => expect(row).toBeVisible({ timeout: 5_000 }));
+    await row.getByRole("link").first().click();
+    await ready(analyst, info);
+    const proposal = analyst.getByTestId("proposal").filter({ hasText: connector }).and(analyst.locator(`[data-target="${asset}"]`));
+    await expect(proposal.getByTestId("blast-radius")).toContainText(`pay-${unique}.corp.example (criticality 5, Payments)`);
+    await expect(proposal.getByTestId("needs-approval")).toContainText("Needs a second person");
+    await proposal.getByLabel("Reason").fill("the payment server is sending card data out");
+    await proposal.getByRole("button", { name: "Contain" }).click();
+    const mine = analyst.getByTestId("containment-action").filter({ hasText: asset });
+    await eventually(analyst, live, () => expect(mine).toHaveAttribute("data-state", "awaiting_approval"));
+    expect(edge.held.size, "nothing reaches the device before approval").toBe(0);
+
+    // A responder approves it; it runs and is verified on the device.
+    const responder = await person(browser, info, "ir", errors);
+    await responder.goto("/containment");
+    await ready(responder, info);
+    const waiting = responder.getByTestId("containment-action").filter({ hasText: asset });
+    await waiting.getByRole("button", { name: "Approve" }).click();
+    await eventually(responder, live, () => expect(waiting).toHaveAttribute("data-state", "verified", { timeout: 15_000 }));
+    expect(edge.held.has(`${asset}/32`)).toBe(true);
+
+    // The NOC sees the exact change and acknowledges it.
+    const noc = await person(browser, info, "noc", errors);
+    await noc.goto("/containment");
+    await ready(noc, info);
+    const notice = noc.getByTestId("noc-notice").filter({ hasText: `block ${asset}/32 (both) applied on ${connector}` });
+    await expect(notice).toHaveAttribute("data-open", "true");
+    await notice.getByRole("button", { name: "Acknowledge" }).click();
+    await eventually(noc, live, () => expect(noc.getByTestId("noc-notice").filter({ hasText: `block ${asset}/32` })).toContainText("seen by noc"));
+    for (const p of [analyst, responder, noc]) await p.close();
+    expect(errors, "script errors in the other browsers").toEqual([]);
+  } finally {
+    edge.close();
+  }
+});
