@@ -13,6 +13,7 @@ mod group_commit;
 mod hec_api;
 mod native_api;
 mod permission_matrix;
+mod permission_rows_containment;
 mod sign_in_http;
 mod syslog_listener;
 mod thehive_api;

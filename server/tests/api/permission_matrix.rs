@@ -2,6 +2,7 @@
 //! The table must list every registered server function: adding one without a row here
 //! fails `the_table_covers_every_server_function`.
 
+use crate::permission_rows_containment::CONTAINMENT_ROWS;
 use crate::support;
 
 use std::collections::BTreeSet;
@@ -13,7 +14,7 @@ use support::TestApp;
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy)]
-enum Access {
+pub(crate) enum Access {
     /// Anyone, signed in or not.
     Public,
     /// Any signed-in user.
@@ -29,7 +30,7 @@ enum Access {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     /// A server function: POST, JSON reply, 401/403 on refusal.
     ServerFn,
     /// A page: GET as a browser; anonymous visitors are redirected to sign in.
@@ -44,12 +45,12 @@ enum Kind {
     Rest(&'static str),
 }
 
-struct Row {
-    kind: Kind,
-    path: &'static str,
+pub(crate) struct Row {
+    pub(crate) kind: Kind,
+    pub(crate) path: &'static str,
     /// `{target}` is replaced by a user id, `{n}` by a unique number.
-    form: &'static str,
-    access: Access,
+    pub(crate) form: &'static str,
+    pub(crate) access: Access,
 }
 
 const ROWS: &[Row] = &[
@@ -456,166 +457,18 @@ const ROWS: &[Row] = &[
         form: "id=999999",
         access: Access::Needs(Permission::ManageContext),
     },
-    // Containment (issue 6).
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/containment_actions",
-        form: "",
-        access: Access::Needs(Permission::ViewContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/containment_action",
-        form: "action_id=999",
-        access: Access::Needs(Permission::ViewContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/contain_proposals",
-        form: "incident_id=1",
-        access: Access::Needs(Permission::RequestContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/preview_containment",
-        form: "kind=block&target=203.0.113.9&direction=both&ttl_secs=3600&connector=x",
-        access: Access::Needs(Permission::RequestContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/request_containment",
-        form: "kind=block&target=203.0.113.9&direction=both&ttl_secs=3600&connector=nope&reason=r&idempotency_key=m{n}",
-        access: Access::Needs(Permission::RequestContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/approve_containment",
-        form: "action_id=999",
-        access: Access::Needs(Permission::ApproveContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/reject_containment",
-        form: "action_id=999&reason=no",
-        access: Access::Needs(Permission::ApproveContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/undo_containment",
-        form: "action_id=999",
-        access: Access::Needs(Permission::RequestContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/review_containment",
-        form: "action_id=999",
-        access: Access::Needs(Permission::RequestContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/noc_notices",
-        form: "",
-        access: Access::Needs(Permission::ViewContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/acknowledge_containment_notice",
-        form: "notice_id=999",
-        access: Access::Needs(Permission::AcknowledgeContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/object_containment_notice",
-        form: "notice_id=999&objection=breaks+vpn",
-        access: Access::Needs(Permission::AcknowledgeContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/containment_readiness",
-        form: "",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/save_containment_connector",
-        form: "name=m{n}&kind=webhook&config=%7B%22url%22%3A%22http%3A%2F%2F127.0.0.1%3A9%2F%22%7D&ranges=&management=",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/delete_containment_connector",
-        form: "name=nope",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/check_containment_connector",
-        form: "name=nope",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/containment_policies",
-        form: "",
-        access: Access::Needs(Permission::ViewContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/save_containment_policy",
-        form: "name=p{n}&condition=%7B%7D&kind=block&aim=source&connector=x&ttl_secs=3600&rate_cap_per_hour=1",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/delete_containment_policy",
-        form: "name=nope",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/siem_outputs",
-        form: "",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/save_siem_output",
-        form: "name=o{n}&kind=syslog_udp&address=127.0.0.1%3A9",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/delete_siem_output",
-        form: "name=nope",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/containment_notice_channels",
-        form: "",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::ServerFn,
-        path: "/api/save_containment_notice_channels",
-        form: "channels=",
-        access: Access::Needs(Permission::ManageSettings),
-    },
-    Row {
-        kind: Kind::Stream,
-        path: "/api/v1/stream/containment",
-        form: "",
-        access: Access::Needs(Permission::ViewContainment),
-    },
-    Row { kind: Kind::Page, path: "/admin/containment", form: "", access: Access::Needs(Permission::ManageSettings) },
 ];
 
 #[test]
 fn the_table_covers_every_server_function() {
     let registered: BTreeSet<String> =
         leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
-    let listed: BTreeSet<String> =
-        ROWS.iter().filter(|r| matches!(r.kind, Kind::ServerFn)).map(|r| r.path.to_owned()).collect();
+    let listed: BTreeSet<String> = ROWS
+        .iter()
+        .chain(CONTAINMENT_ROWS)
+        .filter(|r| matches!(r.kind, Kind::ServerFn))
+        .map(|r| r.path.to_owned())
+        .collect();
     assert!(!registered.is_empty(), "server functions are registered");
     let missing: Vec<_> = registered.difference(&listed).collect();
     assert!(missing.is_empty(), "add these server functions to the matrix: {missing:?}");
@@ -633,7 +486,7 @@ async fn every_role_against_every_endpoint() {
     }
     let counter = AtomicU32::new(0);
     let mut failures = Vec::new();
-    for row in ROWS {
+    for row in ROWS.iter().chain(CONTAINMENT_ROWS) {
         for caller in std::iter::once(None).chain(Role::ALL.map(Some)) {
             let form = row
                 .form

@@ -21,7 +21,7 @@ use riposte_testkit::TestDb;
 use tokio::io::AsyncReadExt;
 
 use crate::containment::{add_connector, count, quiet_backend};
-use crate::containment_jobs::{Device, block, incident, state};
+use crate::containment_jobs::{Lab, block, incident, state};
 use crate::incidents::{send, user};
 
 /// What a HEC receiver saw: the Authorization header and the body of each POST.
@@ -50,10 +50,7 @@ fn scan(from: &str, reference: &str) -> String {
 
 #[tokio::test]
 async fn a_pre_authorised_policy_blocks_a_matching_alert_within_its_cap() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
+    let Lab { db, backend, device, analyst } = Lab::new().await;
     let too_broad = PolicyInput { condition: Condition::default(), ..scan_policy(1) };
     let refused = put_policy(&backend, Actor::CommandLine, &too_broad).await;
     assert!(matches!(refused, Err(BackendError::Validation(ref e)) if e.field == "condition"), "{refused:?}");
@@ -92,7 +89,6 @@ async fn a_pre_authorised_policy_blocks_a_matching_alert_within_its_cap() {
     run_due(&db.pool, &Devices::default()).await.expect("jobs");
     assert_eq!(state(&db, action_id).await, "verified");
     assert_eq!(device.held(), ["203.0.113.7/32"]);
-    let analyst = user(&backend, "tina", Role::Tier2).await;
     review(&backend, &analyst, action_id).await.expect("reviewed");
     assert!(matches!(review(&backend, &analyst, action_id).await, Err(BackendError::Conflict(_))));
 }
@@ -115,10 +111,7 @@ async fn a_policy_never_blocks_an_internal_address() {
 
 #[tokio::test]
 async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
+    let Lab { db, backend, device: _, analyst } = Lab::new().await;
     sqlx::query("insert into notification_channel (name, kind, url, created_by) values ('noc-chat', 'slack', 'http://127.0.0.1:9/x', 'test')")
         .execute(&db.pool)
         .await
@@ -127,7 +120,6 @@ async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
         .execute(&db.pool)
         .await
         .expect("setting");
-    let analyst = user(&backend, "tina", Role::Tier2).await;
     let noc = user(&backend, "nora", Role::Noc).await;
     let tier1 = user(&backend, "tom", Role::Tier1).await;
     let incident_id = incident(&db, &backend).await;
@@ -160,10 +152,7 @@ async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
 
 #[tokio::test]
 async fn every_step_reaches_syslog_and_hec_and_a_dead_siem_holds_up_nothing() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
+    let Lab { db, backend, device: _, analyst } = Lab::new().await;
 
     // A syslog receiver over TCP that keeps every byte.
     let syslog = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -205,7 +194,6 @@ async fn every_step_reaches_syslog_and_hec_and_a_dead_siem_holds_up_nothing() {
     let bad = put_output(&backend, admin, "x", "hec", "not a url", Some(&token_ref)).await;
     assert!(matches!(bad, Err(BackendError::Validation(ref e)) if e.field == "address"), "{bad:?}");
 
-    let analyst = user(&backend, "tina", Role::Tier2).await;
     let asked = request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
     run_due(&db.pool, &Devices::default()).await.expect("jobs");
     assert_eq!(state(&db, asked.action_id).await, "verified", "the SIEM being down held up nothing");

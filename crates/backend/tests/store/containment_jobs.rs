@@ -11,9 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use riposte_backend::Backend;
 use riposte_backend::containment::jobs::{Devices, run_due};
 use riposte_backend::containment::{ContainRequest, cancel, request};
+use riposte_backend::{Backend, CurrentUser};
 use riposte_domain::Role;
 use riposte_domain::containment::{ActionKind, ActionState, Direction};
 use riposte_testkit::TestDb;
@@ -90,6 +90,26 @@ async fn answer(State(device): State<Device>, Json(order): Json<Value>) -> Respo
     Json(json!({ "in_force": in_force, "held": held.len() })).into_response()
 }
 
+/// A database, a backend whose workers are stopped, the loopback device behind a webhook
+/// connector called `edge`, and a Tier 2 analyst.
+pub(crate) struct Lab {
+    pub db: TestDb,
+    pub backend: Backend,
+    pub device: Device,
+    pub analyst: CurrentUser,
+}
+
+impl Lab {
+    pub(crate) async fn new() -> Lab {
+        let db = TestDb::new().await;
+        let backend = quiet_backend(&db).await;
+        let device = Device::start().await;
+        add_connector(&db, "edge", &device.url, &[]).await;
+        let analyst = user(&backend, "tina", Role::Tier2).await;
+        Lab { db, backend, device, analyst }
+    }
+}
+
 pub(crate) fn block<'a>(target: &'a str, key: &'a str, incident_id: Option<i64>) -> ContainRequest<'a> {
     ContainRequest {
         kind: ActionKind::Block,
@@ -147,12 +167,8 @@ async fn add_dead_output(db: &TestDb) {
 
 #[tokio::test]
 async fn an_approved_block_is_applied_verified_and_undone_on_every_record() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
+    let Lab { db, backend, device, analyst } = Lab::new().await;
     add_dead_output(&db).await;
-    let analyst = user(&backend, "tina", Role::Tier2).await;
     let incident_id = incident(&db, &backend).await;
 
     let asked = request(&backend, &analyst, &block("203.0.113.7", "k", Some(incident_id))).await.expect("request");
@@ -211,11 +227,7 @@ async fn an_approved_block_is_applied_verified_and_undone_on_every_record() {
 
 #[tokio::test]
 async fn a_worker_that_died_mid_apply_is_taken_over_and_the_change_made_once() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
-    let analyst = user(&backend, "tina", Role::Tier2).await;
+    let Lab { db, backend, device, analyst } = Lab::new().await;
     let asked = request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
     // A worker took it, reached the device, and died before recording anything.
     exec(&db, "update containment_action set state = 'applying', lease_until = now() + interval '1 hour' where action_id = $1", asked.action_id).await;
@@ -234,11 +246,7 @@ async fn a_worker_that_died_mid_apply_is_taken_over_and_the_change_made_once() {
 
 #[tokio::test]
 async fn expiry_takes_the_change_back_by_itself() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
-    let analyst = user(&backend, "tina", Role::Tier2).await;
+    let Lab { db, backend, device, analyst } = Lab::new().await;
     let asked = request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
     work(&db).await;
     assert_eq!(state(&db, asked.action_id).await, "verified");
@@ -259,11 +267,7 @@ async fn expiry_takes_the_change_back_by_itself() {
 
 #[tokio::test]
 async fn a_device_that_is_down_is_retried_and_one_that_refuses_fails_the_action() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
-    let analyst = user(&backend, "tina", Role::Tier2).await;
+    let Lab { db, backend, device, analyst } = Lab::new().await;
 
     device.set(Mode::Down);
     let down = request(&backend, &analyst, &block("203.0.113.7", "a", None)).await.expect("request");
@@ -298,11 +302,7 @@ async fn a_device_that_is_down_is_retried_and_one_that_refuses_fails_the_action(
 
 #[tokio::test]
 async fn a_change_the_device_never_shows_is_taken_back_and_fails() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
-    let analyst = user(&backend, "tina", Role::Tier2).await;
+    let Lab { db, backend, device, analyst } = Lab::new().await;
     device.set(Mode::NeverInForce);
     let asked = request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
     work(&db).await;
@@ -316,11 +316,7 @@ async fn a_change_the_device_never_shows_is_taken_back_and_fails() {
 
 #[tokio::test]
 async fn a_request_nobody_approves_expires_with_its_time_to_live() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
-    let analyst = user(&backend, "tina", Role::Tier2).await;
+    let Lab { db, backend, device, analyst } = Lab::new().await;
     let overridden = ContainRequest { override_reason: Some("lab"), ..block("10.0.0.0/16", "k", None) };
     let asked = request(&backend, &analyst, &overridden).await.expect("request");
     assert_eq!(asked.state, ActionState::AwaitingApproval);

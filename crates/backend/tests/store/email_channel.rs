@@ -8,13 +8,11 @@ use riposte_backend::admin::Actor;
 use riposte_backend::containment::jobs::{Devices, run_due};
 use riposte_backend::containment::request;
 use riposte_backend::notify::{deliver_due, put_channel};
-use riposte_domain::Role;
 use riposte_testkit::TestDb;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::containment::{add_connector, quiet_backend};
-use crate::containment_jobs::{Device, block};
-use crate::incidents::user;
+use crate::containment::quiet_backend;
+use crate::containment_jobs::{Lab, block};
 
 /// A relay on loopback that keeps each message's DATA; `refuse` answers RCPT with 550.
 async fn relay(refuse: bool) -> (String, Arc<Mutex<Vec<String>>>) {
@@ -67,10 +65,7 @@ async fn relay(refuse: bool) -> (String, Arc<Mutex<Vec<String>>>) {
 
 #[tokio::test]
 async fn a_containment_notice_reaches_the_noc_by_e_mail() {
-    let db = TestDb::new().await;
-    let backend = quiet_backend(&db).await;
-    let device = Device::start().await;
-    add_connector(&db, "edge", &device.url, &[]).await;
+    let Lab { db, backend, device: _, analyst } = Lab::new().await;
     let (address, received) = relay(false).await;
     let url = format!("smtp://{address}?from=riposte@example.org&to=noc@example.org,oncall@example.org");
     put_channel(&backend, Actor::CommandLine, "noc-mail", "email", &url).await.expect("channel");
@@ -81,7 +76,6 @@ async fn a_containment_notice_reaches_the_noc_by_e_mail() {
         .await
         .expect("setting");
 
-    let analyst = user(&backend, "tina", Role::Tier2).await;
     request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
     run_due(&db.pool, &Devices::default()).await.expect("jobs");
     let sent = deliver_due(&db.pool, &reqwest::Client::new()).await.expect("deliver");
