@@ -30,6 +30,14 @@ pub async fn contain_proposals(incident_id: i64) -> Result<Vec<Proposal>, AppErr
     riposte_backend::containment::propose::proposals(&backend()?, &user, incident_id).await.map_err(fail)
 }
 
+/// From an alert's page: its entities' proposals, and the incident the action is recorded on.
+#[server(prefix = "/api", endpoint = "alert_contain_proposals")]
+pub async fn alert_contain_proposals(alert_id: i64) -> Result<(Option<i64>, Vec<Proposal>), AppError> {
+    use super::request::{backend, fail, require_user};
+    let user = require_user().await?;
+    riposte_backend::containment::propose::alert_proposals(&backend()?, &user, alert_id).await.map_err(fail)
+}
+
 #[server(prefix = "/api", endpoint = "preview_containment")]
 pub async fn preview_containment(
     kind: String,

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use riposte_domain::Permission;
 use riposte_domain::containment::view::{PreviewView, Proposal};
 
-use crate::api::containment_api::{RequestContainment, contain_proposals, containment_actions, preview_containment};
+use crate::api::containment_api::{
+    RequestContainment, alert_contain_proposals, contain_proposals, containment_actions, preview_containment,
+};
 use crate::components::error_notice::ActionOutcome;
 use crate::components::list_outcome::list_or_empty;
 use crate::components::live_refresh::refresh_on_containment;
@@ -44,7 +46,10 @@ pub fn ContainPanel(incident_id: i64) -> impl IntoView {
                             let recorded = actions.get().and_then(Result::ok).map(|a| a.len()).unwrap_or(0);
                             proposals.get().map(|result| list_or_empty(result, "No connector can act on this incident's addresses or hosts.", |list| view! {
                                 <ul class="proposals">
-                                    {list.into_iter().map(|p| view! { <ProposalItem proposal=p incident_id recorded request/> }).collect_view()}
+                                    {list.into_iter().map(|p| {
+                                        let key = format!("incident-{incident_id}-{recorded}");
+                                        view! { <ProposalItem proposal=p incident_id=Some(incident_id) key request/> }
+                                    }).collect_view()}
                                 </ul>
                             }))
                         }}
@@ -60,11 +65,48 @@ pub fn ContainPanel(incident_id: i64) -> impl IntoView {
     }
 }
 
+/// The same proposals on an alert's page, for its own entities; the action is recorded on
+/// the alert's incident and listed there.
+#[component]
+pub fn AlertContainPanel(alert_id: i64) -> impl IntoView {
+    let session = SessionResource::expect();
+    let request = ServerAction::<RequestContainment>::new();
+    let proposals = Resource::new(|| (), move |_| alert_contain_proposals(alert_id));
+    view! {
+        <Suspense>
+            {move || session.user().filter(|u| u.role.can(Permission::RequestContainment)).map(|_| view! {
+                <section class="panel" aria-label="Contain" data-testid="contain-panel">
+                    <h2>"Contain"</h2>
+                    <ActionOutcome result=request.value().into() success_text="Requested: see it on the incident or the Containment page."/>
+                    <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {move || proposals.get().map(|result| {
+                            let recorded = request.version().get();
+                            let (incident_id, list) = match result {
+                                Ok((incident_id, list)) => (incident_id, Ok(list)),
+                                Err(err) => (None, Err(err)),
+                            };
+                            list_or_empty(list, "No connector can act on this alert's addresses or hosts.", move |list| view! {
+                                <ul class="proposals">
+                                    {list.into_iter().map(|p| {
+                                        let key = format!("alert-{alert_id}-{recorded}");
+                                        view! { <ProposalItem proposal=p incident_id key request/> }
+                                    }).collect_view()}
+                                </ul>
+                            })
+                        })}
+                    </Transition>
+                </section>
+            })}
+        </Suspense>
+    }
+}
+
+/// `key` (with the proposal's own parts) is the idempotency key: the same click twice asks once.
 #[component]
 fn ProposalItem(
     proposal: Proposal,
-    incident_id: i64,
-    recorded: usize,
+    incident_id: Option<i64>,
+    key: String,
     request: ServerAction<RequestContainment>,
 ) -> impl IntoView {
     let p = proposal.clone();
@@ -75,7 +117,7 @@ fn ProposalItem(
             preview_containment(p.kind, p.target, p.direction, DEFAULT_TTL, p.connector, None)
         },
     );
-    let key = format!("incident-{incident_id}-{}-{}-{}-{recorded}", proposal.kind, proposal.target, proposal.connector);
+    let key = format!("{key}-{}-{}-{}", proposal.kind, proposal.target, proposal.connector);
     let label = match &proposal.direction {
         Some(d) => format!("{} {} ({d}) via {}", proposal.kind, proposal.target, proposal.connector),
         None => format!("{} {} via {}", proposal.kind, proposal.target, proposal.connector),
@@ -99,7 +141,7 @@ fn ProposalItem(
                 <input type="hidden" name="target" value=target/>
                 <input type="hidden" name="direction" value=direction.unwrap_or_default()/>
                 <input type="hidden" name="connector" value=connector/>
-                <input type="hidden" name="incident_id" value=incident_id/>
+                {incident_id.map(|i| view! { <input type="hidden" name="incident_id" value=i/> })}
                 <input type="hidden" name="idempotency_key" value=key/>
                 <label>"For"
                     <select name="ttl_secs">

@@ -125,3 +125,16 @@ fn bad_settings_name_the_field() {
     let error = Device::from_config("x", "telnet", &json!({}), None, quick()).expect_err("kind");
     assert_eq!(error.field, "kind");
 }
+
+#[tokio::test]
+async fn a_packet_capture_order_names_its_kind_and_no_direction() {
+    let (device, recorder, held) = setup(None).await;
+    let capture = Order { kind: ActionKind::Capture, direction: None, ttl_secs: 600, ..order() };
+    assert!(device.apply(&capture).await.expect("capture").in_force);
+    let body: Value = serde_json::from_str(&recorder.seen()[0].body).expect("json body");
+    assert_eq!(
+        (body["kind"].as_str(), body["direction"].is_null(), body["ttl_secs"].as_u64()),
+        (Some("capture"), true, Some(600))
+    );
+    assert_eq!(held.lock().expect("held").len(), 1);
+}

@@ -8,6 +8,12 @@ use crate::permission_matrix::{Access, Kind, Row};
 pub(crate) const CONTAINMENT_ROWS: &[Row] = &[
     Row {
         kind: Kind::ServerFn,
+        path: "/api/alert_contain_proposals",
+        form: "alert_id=1",
+        access: Access::Needs(Permission::RequestContainment),
+    },
+    Row {
+        kind: Kind::ServerFn,
         path: "/api/containment_actions",
         form: "",
         access: Access::Needs(Permission::ViewContainment),

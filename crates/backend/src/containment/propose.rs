@@ -26,6 +26,35 @@ pub async fn proposals(backend: &Backend, user: &CurrentUser, incident_id: i64) 
     .bind(MAX_ENTITIES)
     .fetch_all(&mut *conn)
     .await?;
+    proposals_for(&mut conn, entities).await
+}
+
+/// The same from one alert's page: its own entities; the action is recorded on the incident
+/// the alert belongs to (returned with the proposals) when it has one.
+pub async fn alert_proposals(
+    backend: &Backend,
+    user: &CurrentUser,
+    alert_id: i64,
+) -> Result<(Option<i64>, Vec<Proposal>), BackendError> {
+    user.require(Permission::RequestContainment)?;
+    let mut conn = backend.pool.acquire().await?;
+    let entities: Vec<(String, String, String)> = sqlx::query_as(
+        "select e->>'kind', coalesce(e->>'role', ''), e->>'value' from alert, jsonb_array_elements(entities) e \
+         where alert_id = $1 and e->>'kind' in ('ip', 'host') limit $2",
+    )
+    .bind(alert_id)
+    .bind(MAX_ENTITIES)
+    .fetch_all(&mut *conn)
+    .await?;
+    let incident_id = crate::store::containment_policies::incident_of(&mut *conn, alert_id).await?;
+    Ok((incident_id, proposals_for(&mut conn, entities).await?))
+}
+
+/// Proposals for `(kind, role, value)` entities.
+async fn proposals_for(
+    conn: &mut sqlx::PgConnection,
+    entities: Vec<(String, String, String)>,
+) -> Result<Vec<Proposal>, BackendError> {
     let connectors: Vec<(store::ConnectorRow, Vec<ActionKind>)> = store::all(&mut *conn)
         .await?
         .into_iter()
@@ -36,9 +65,9 @@ pub async fn proposals(backend: &Backend, user: &CurrentUser, incident_id: i64) 
     for (kind, role, value) in entities {
         let (action, assets) = if kind == "ip" {
             let Ok(network) = Network::parse(&value) else { continue };
-            (ActionKind::Block, actions::assets_overlapping(&mut conn, &network).await.map(|a| (Some(network), a))?)
+            (ActionKind::Block, actions::assets_overlapping(&mut *conn, &network).await.map(|a| (Some(network), a))?)
         } else {
-            (ActionKind::Isolate, (None, actions::assets_named(&mut conn, &value).await?))
+            (ActionKind::Isolate, (None, actions::assets_named(&mut *conn, &value).await?))
         };
         let (network, assets) = assets;
         let listed: Vec<(&str, &str)> =

@@ -326,3 +326,26 @@ async fn a_request_nobody_approves_expires_with_its_time_to_live() {
     assert_eq!(state(&db, asked.action_id).await, "expired");
     assert!(device.ops().is_empty(), "never sent to the device");
 }
+
+#[tokio::test]
+async fn a_packet_capture_is_asked_of_a_sensor_through_the_webhook() {
+    let Lab { db, backend, device, analyst } = Lab::new().await;
+    let capture = ContainRequest {
+        kind: ActionKind::Capture,
+        direction: None,
+        ttl_secs: 600,
+        reason: "capture the beaconing for the malware team",
+        ..block("203.0.113.7", "cap", None)
+    };
+    let asked = request(&backend, &analyst, &capture).await.expect("request");
+    work(&db).await;
+    assert_eq!(state(&db, asked.action_id).await, "verified", "the sensor reports the capture running");
+    assert_eq!(device.held(), ["203.0.113.7/32"]);
+    assert_eq!(
+        cancel(&backend, &analyst, asked.action_id).await.expect("stop"),
+        ActionState::RollingBack(riposte_domain::containment::Rollback::Undo)
+    );
+    work(&db).await;
+    assert_eq!(state(&db, asked.action_id).await, "undone", "the capture is stopped");
+    assert!(device.held().is_empty());
+}
