@@ -210,8 +210,19 @@ async fn apply(pool: &PgPool, devices: &Devices, row: &ActionRow) -> Result<Next
     match result {
         Ok(outcome) => {
             let evidence = evidence(&row.connector, &outcome);
-            let to = advance(pool, row, ActionState::Applying, ActionEvent::Applied, "applied", evidence, None).await?;
-            Ok(moved(to))
+            let event = ActionEvent::Applied;
+            if advance(pool, row, ActionState::Applying, event, "applied", evidence.clone(), None).await?.is_none() {
+                return Ok(Next::Continue);
+            }
+            if !outcome.in_force {
+                // Pending on the device: verified by reading it again shortly.
+                return Ok(Next::Continue);
+            }
+            // The apply's own read-back shows the change in force: that is its verification
+            // (one device call less between the alert and the block).
+            let event = ActionEvent::Verified;
+            let to = advance(pool, row, ActionState::Applied, event, "verified", evidence, None).await?;
+            Ok(if to.is_some() { Next::AtExpiry } else { Next::Continue })
         }
         Err(error) if error.retryable() && row.attempts < APPLY_ATTEMPTS => {
             Ok(Next::Later(pause(&error, row.attempts, 120.0), Some(error.to_string())))
