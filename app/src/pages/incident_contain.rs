@@ -126,6 +126,11 @@ fn ProposalItem(
     let because = format!(" — {} ({})", proposal.because, proposal.role);
     let Proposal { kind, target, direction, connector, .. } = proposal;
     let shown_target = target.clone();
+    // A reason is always recorded; one is filled in so that containing is one click.
+    let default_reason = match incident_id {
+        Some(id) => format!("{kind} {target}: seen in incident #{id}"),
+        None => format!("{kind} {target}"),
+    };
     view! {
         <li data-testid="proposal" data-target=shown_target>
             <strong>{label}</strong>
@@ -148,7 +153,7 @@ fn ProposalItem(
                         {TTLS.into_iter().map(|(secs, text)| view! { <option value=secs selected=secs == DEFAULT_TTL>{text}</option> }).collect_view()}
                     </select>
                 </label>
-                <label>"Reason" <input name="reason" required placeholder="why contain it"/></label>
+                <label>"Reason" <input name="reason" required value=default_reason/></label>
                 <label>"Override (protected entries)" <input name="override_reason" placeholder="only to override a guard rail"/></label>
                 <button type="submit" data-testid="contain">"Contain"</button>
             </ActionForm>
