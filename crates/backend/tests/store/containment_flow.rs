@@ -1,6 +1,6 @@
 //! Containment around the action: a pre-authorised policy acting on a matching alert within
 //! its cap and waiting for review; the NOC acknowledging or objecting; the SIEM receiving
-//! every step over syslog and HEC, and a SIEM that is down holding up nothing.
+//! every step over syslog (TCP and UDP) and HEC, and a SIEM that is down holding up nothing.
 
 use std::sync::{Arc, Mutex};
 
@@ -191,6 +191,10 @@ async fn every_step_reaches_syslog_and_hec_and_a_dead_siem_holds_up_nothing() {
     let token_ref = format!("file:{}", token_file.display());
     put_output(&backend, admin, "splunk", "hec", &hec_url, Some(&token_ref)).await.expect("hec output");
     put_output(&backend, admin, "down", "syslog_tcp", "127.0.0.1:9", None).await.expect("dead output");
+    // And a syslog receiver over UDP: one datagram a message.
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("udp");
+    let udp_addr = udp.local_addr().expect("addr").to_string();
+    put_output(&backend, admin, "syslog-udp", "syslog_udp", &udp_addr, None).await.expect("udp output");
     let bad = put_output(&backend, admin, "x", "hec", "not a url", Some(&token_ref)).await;
     assert!(matches!(bad, Err(BackendError::Validation(ref e)) if e.field == "address"), "{bad:?}");
 
@@ -200,7 +204,18 @@ async fn every_step_reaches_syslog_and_hec_and_a_dead_siem_holds_up_nothing() {
 
     let client = reqwest::Client::new();
     let sent = riposte_backend::siem::deliver_due(&db.pool, &client).await.expect("deliver");
-    assert_eq!(sent, 8, "four steps to each of the two live outputs");
+    assert_eq!(sent, 12, "four steps to each of the three live outputs");
+    let mut datagrams = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while datagrams.len() < 4 {
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), udp.recv(&mut buffer))
+            .await
+            .expect("a datagram")
+            .expect("read");
+        datagrams.push(String::from_utf8_lossy(&buffer[..read]).into_owned());
+    }
+    assert!(datagrams.iter().all(|d| d.contains(" riposte - containment - CEF:0|Riposte|Riposte|")), "{datagrams:?}");
+    assert!(datagrams[3].contains("containment:verified"), "{datagrams:?}");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let text = String::from_utf8(received.lock().expect("sink").clone()).expect("utf-8");
     // Octet-counted frames: "<length> <message>".
