@@ -11,7 +11,6 @@ use riposte_domain::alert::AlertDetail;
 use crate::api::alerts_api::get_alert_detail;
 use crate::components::context_packet::ContextPacketView;
 use crate::components::require_permission::RequirePermission;
-use crate::pages::incident_contain::AlertContainPanel;
 use crate::pages::queue_page::short_time;
 
 #[component]
@@ -72,7 +71,6 @@ fn AlertView(alert: AlertDetail) -> impl IntoView {
             <dt>"Tags"</dt><dd>{alert.tags.join(", ")}</dd>
         </dl>
         {storm_notice(s.id, s.occurrences, s.last_seen.clone(), s.rollup_id)}
-        <AlertContainPanel alert_id=s.id/>
         <p>{alert.description}</p>
         <h2>"Context and score"</h2>
         <ContextPacketView enrichment=alert.enrichment/>

@@ -7,9 +7,7 @@ use leptos::prelude::*;
 use riposte_domain::Permission;
 use riposte_domain::containment::view::{PreviewView, Proposal};
 
-use crate::api::containment_api::{
-    RequestContainment, alert_contain_proposals, contain_proposals, containment_actions, preview_containment,
-};
+use crate::api::containment_api::{RequestContainment, contain_proposals, containment_actions, preview_containment};
 use crate::components::error_notice::ActionOutcome;
 use crate::components::list_outcome::list_or_empty;
 use crate::components::live_refresh::refresh_on_containment;
@@ -58,42 +56,6 @@ pub fn ContainPanel(incident_id: i64) -> impl IntoView {
                         {move || actions.get().map(|result| list_or_empty(result, "No containment on this incident yet.", |list| view! {
                             <ActionsTable actions=list decisions/>
                         }))}
-                    </Transition>
-                </section>
-            })}
-        </Suspense>
-    }
-}
-
-/// The same proposals on an alert's page, for its own entities; the action is recorded on
-/// the alert's incident and listed there.
-#[component]
-pub fn AlertContainPanel(alert_id: i64) -> impl IntoView {
-    let session = SessionResource::expect();
-    let request = ServerAction::<RequestContainment>::new();
-    let proposals = Resource::new(|| (), move |_| alert_contain_proposals(alert_id));
-    view! {
-        <Suspense>
-            {move || session.user().filter(|u| u.role.can(Permission::RequestContainment)).map(|_| view! {
-                <section class="panel" aria-label="Contain" data-testid="contain-panel">
-                    <h2>"Contain"</h2>
-                    <ActionOutcome result=request.value().into() success_text="Requested: see it on the incident or the Containment page."/>
-                    <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                        {move || proposals.get().map(|result| {
-                            let recorded = request.version().get();
-                            let (incident_id, list) = match result {
-                                Ok((incident_id, list)) => (incident_id, Ok(list)),
-                                Err(err) => (None, Err(err)),
-                            };
-                            list_or_empty(list, "No connector can act on this alert's addresses or hosts.", move |list| view! {
-                                <ul class="proposals">
-                                    {list.into_iter().map(|p| {
-                                        let key = format!("alert-{alert_id}-{recorded}");
-                                        view! { <ProposalItem proposal=p incident_id key request/> }
-                                    }).collect_view()}
-                                </ul>
-                            })
-                        })}
                     </Transition>
                 </section>
             })}
