@@ -49,18 +49,14 @@ pub async fn preview_containment(
 ) -> Result<PreviewView, AppError> {
     use super::request::{backend, fail, require_user};
     let user = require_user().await?;
-    let (kind, direction) = super::containment_forms::kind_and_direction(&kind, direction.as_deref())?;
-    let request = riposte_backend::containment::ContainRequest {
-        kind,
-        target: &target,
-        direction,
+    let request = super::containment_forms::contain_request(
+        &kind,
+        &target,
+        direction.as_deref(),
         ttl_secs,
-        connector: &connector,
-        incident_id: None,
-        reason: "",
-        override_reason: override_reason.as_deref().filter(|r| !r.trim().is_empty()),
-        idempotency_key: "",
-    };
+        &connector,
+        override_reason.as_deref(),
+    )?;
     let preview = riposte_backend::containment::preview(&backend()?, &user, &request).await.map_err(fail)?;
     Ok(super::containment_forms::preview_view(&preview))
 }
@@ -79,17 +75,19 @@ pub async fn request_containment(
 ) -> Result<RequestedView, AppError> {
     use super::request::{backend, fail, require_user};
     let user = require_user().await?;
-    let (kind, direction) = super::containment_forms::kind_and_direction(&kind, direction.as_deref())?;
-    let request = riposte_backend::containment::ContainRequest {
-        kind,
-        target: &target,
-        direction,
+    let form = super::containment_forms::contain_request(
+        &kind,
+        &target,
+        direction.as_deref(),
         ttl_secs,
-        connector: &connector,
+        &connector,
+        override_reason.as_deref(),
+    )?;
+    let request = riposte_backend::containment::ContainRequest {
         incident_id,
         reason: &reason,
-        override_reason: override_reason.as_deref().filter(|r| !r.trim().is_empty()),
         idempotency_key: &idempotency_key,
+        ..form
     };
     let done = riposte_backend::containment::request(&backend()?, &user, &request).await.map_err(fail)?;
     Ok(RequestedView { action_id: done.action_id, state: done.state.as_str().into(), created: done.created })

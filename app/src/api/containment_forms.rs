@@ -1,6 +1,6 @@
 //! Turning form fields into the backend's types for the containment server functions.
 
-use riposte_backend::containment::Preview;
+use riposte_backend::containment::{ContainRequest, Preview};
 use riposte_domain::containment::view::PreviewView;
 use riposte_domain::containment::{ActionKind, Direction};
 
@@ -10,10 +10,31 @@ fn invalid(field: &str, message: &str) -> AppError {
     AppError::Invalid { field: field.into(), message: message.into() }
 }
 
-pub(super) fn kind_and_direction(
+/// The action the form describes (no incident, reason or key: a preview needs none; a
+/// request adds them).
+pub(super) fn contain_request<'a>(
     kind: &str,
+    target: &'a str,
     direction: Option<&str>,
-) -> Result<(ActionKind, Option<Direction>), AppError> {
+    ttl_secs: u64,
+    connector: &'a str,
+    override_reason: Option<&'a str>,
+) -> Result<ContainRequest<'a>, AppError> {
+    let (kind, direction) = kind_and_direction(kind, direction)?;
+    Ok(ContainRequest {
+        kind,
+        target,
+        direction,
+        ttl_secs,
+        connector,
+        incident_id: None,
+        reason: "",
+        override_reason: override_reason.filter(|r| !r.trim().is_empty()),
+        idempotency_key: "",
+    })
+}
+
+fn kind_and_direction(kind: &str, direction: Option<&str>) -> Result<(ActionKind, Option<Direction>), AppError> {
     let kind =
         ActionKind::parse(kind).ok_or_else(|| invalid("kind", "choose block, quarantine, isolate or capture"))?;
     let direction = match direction.map(str::trim).filter(|d| !d.is_empty()) {

@@ -12,27 +12,9 @@ use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use crate::admin::Actor;
-use crate::alerts::rfc3339;
 use crate::store::audit;
 use crate::store::containment_connectors::{self as store, ConnectorRow, PutConnector};
 use crate::{Backend, BackendError};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConnectorView {
-    pub name: String,
-    pub kind: String,
-    pub config: Value,
-    pub secret_ref: Option<String>,
-    pub ranges: Vec<String>,
-    pub management: Vec<String>,
-    pub enabled: bool,
-    /// What it can do ("block", "isolate", …); empty when its settings no longer build.
-    pub can: Vec<String>,
-    pub checked_at: Option<String>,
-    pub check_ok: Option<bool>,
-    pub check_message: Option<String>,
-    pub last_success_at: Option<String>,
-}
 
 /// A connector as an administrator submits it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,31 +42,6 @@ pub(super) fn abilities(
     config: &Value,
 ) -> Result<Vec<ActionKind>, riposte_connectors::ConfigError> {
     Device::from_config(name, kind, config, Some("unused"), Patience::default()).map(|d| d.kinds().to_vec())
-}
-
-fn view(row: ConnectorRow) -> ConnectorView {
-    let can = abilities(&row.name, &row.kind, &row.config)
-        .map(|kinds| kinds.iter().map(|k| k.as_str().to_owned()).collect())
-        .unwrap_or_default();
-    ConnectorView {
-        name: row.name,
-        kind: row.kind,
-        config: row.config,
-        secret_ref: row.secret_ref,
-        ranges: row.ranges,
-        management: row.management,
-        enabled: row.enabled,
-        can,
-        checked_at: row.checked_at.map(rfc3339),
-        check_ok: row.check_ok,
-        check_message: row.check_message,
-        last_success_at: row.last_success_at.map(rfc3339),
-    }
-}
-
-pub async fn connectors(backend: &Backend, actor: Actor<'_>) -> Result<Vec<ConnectorView>, BackendError> {
-    actor.require(Permission::ViewContainment)?;
-    Ok(store::all(&backend.pool).await?.into_iter().map(view).collect())
 }
 
 fn networks(field: &str, texts: &[String]) -> Result<Vec<String>, BackendError> {

@@ -7,7 +7,6 @@ pub mod outputs;
 pub mod send;
 
 use riposte_domain::containment::StateChange;
-use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
 use crate::BackendError;
@@ -69,13 +68,5 @@ pub async fn deliver_due(pool: &PgPool, client: &reqwest::Client) -> Result<usiz
         if due.len() < 200 {
             return Ok(sent);
         }
-    }
-}
-
-/// What a message looks like on the wire for an output kind (shown on the admin page).
-pub fn sample(kind: &str, change: &StateChange) -> Value {
-    match kind {
-        "hec" => change.hec(),
-        _ => Value::String(change.syslog(&send::hostname(), env!("CARGO_PKG_VERSION"))),
     }
 }

@@ -78,7 +78,11 @@ pub async fn send(
     }
 }
 
-/// This machine's name, for the syslog header.
+/// This machine's name, for the syslog header (read once).
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_default()
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_default()
+    })
+    .clone()
 }
