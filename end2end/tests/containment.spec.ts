@@ -26,6 +26,19 @@ async function device(): Promise<{ url: string; held: Set<string>; close: () => 
   return { url: `http://127.0.0.1:${port}/hook`, held, close: () => server.close() };
 }
 
+/** The administrator adds a webhook connector aimed at `url`; returns its name. */
+async function addWebhookConnector(page: Page, info: TestInfo, name: string, url: string): Promise<string> {
+  await signIn(page, info, "admin");
+  await expect(page).not.toHaveURL(/sign-in/);
+  await page.goto("/admin/containment");
+  await ready(page, info);
+  await page.getByLabel("Name").first().fill(name);
+  await page.getByLabel("Kind").first().selectOption("webhook");
+  await page.getByLabel("Settings (JSON)").fill(JSON.stringify({ url }));
+  await page.getByRole("button", { name: "Save connector" }).click();
+  await expect(page.getByTestId("connectors")).toContainText(name);
+  return name;
+}
 
 /** A second (or third) person in a browser of their own; their script errors are collected. */
 async function person(browser: Browser, info: TestInfo, username: string, errors: string[]): Promise<Page> {
@@ -48,16 +61,7 @@ test("Tier 2 asks to block a critical asset, a responder approves, the NOC ackno
   const errors: string[] = [];
   try {
     // The administrator adds the connector; the inventory knows the asset is critical.
-    await signIn(page, info, "admin");
-    await expect(page).not.toHaveURL(/sign-in/);
-    await page.goto("/admin/containment");
-    await ready(page, info);
-    const connector = `edge-${unique}`;
-    await page.getByLabel("Name").first().fill(connector);
-    await page.getByLabel("Kind").first().selectOption("webhook");
-    await page.getByLabel("Settings (JSON)").fill(JSON.stringify({ url: edge.url }));
-    await page.getByRole("button", { name: "Save connector" }).click();
-    await expect(page.getByTestId("connectors")).toContainText(connector);
+    const connector = await addWebhookConnector(page, info, `edge-${unique}`, edge.url);
     const cmdb = apiToken("cmdb", "context");
     const created = await request.post("/api/v1/context/assets", {
       headers: { Authorization: `Bearer ${cmdb}` },
@@ -113,6 +117,53 @@ test("Tier 2 asks to block a critical asset, a responder approves, the NOC ackno
     await eventually(noc, live, () => expect(noc.getByTestId("noc-notice").filter({ hasText: `block ${asset}/32` })).toContainText("seen by noc"));
     for (const p of [analyst, responder, noc]) await p.close();
     expect(errors, "script errors in the other browsers").toEqual([]);
+  } finally {
+    edge.close();
+  }
+});
+
+test("an analyst blocks an attacker's address from the alert page in one click", async ({ page, browser, request }, info) => {
+  test.setTimeout(60_000);
+  const live = javascriptOn(info);
+  const stamp = Date.now();
+  const unique = `${info.project.name}-${stamp}`;
+  const attacker = `198.51.100.${1 + (stamp % 250)}`;
+  const edge = await device();
+  const errors: string[] = [];
+  try {
+    const connector = await addWebhookConnector(page, info, `alert-edge-${unique}`, edge.url);
+    const sent = await request.post("/api/v1/alerts", {
+      headers: { Authorization: `Bearer ${ingestToken("ids")}` },
+      data: {
+        title: `SSH brute force ${unique}`,
+        severity: "high",
+        entities: [{ kind: "ip", value: attacker, role: "source" }],
+      },
+    });
+    expect(sent.status()).toBe(201);
+    const { id } = await sent.json();
+
+    // From the alert itself: the proposal names the connector and says where it is recorded.
+    const analyst = await person(browser, info, "tier2", errors);
+    await analyst.goto(`/alerts/${id}`);
+    await ready(analyst, info);
+    await eventually(analyst, false, () => expect(analyst.getByTestId("recorded-on")).toContainText("incident #", { timeout: 2_000 }));
+    await ready(analyst, info);
+    const panel = analyst.getByTestId("contain-panel");
+    const proposal = panel.getByTestId("proposal").filter({ hasText: connector }).and(analyst.locator(`[data-target="${attacker}"]`));
+    await expect(proposal.getByTestId("blast-radius")).toBeVisible();
+    await expect(proposal.getByLabel("Reason")).not.toHaveValue("");
+    await proposal.getByRole("button", { name: "Contain" }).click();
+    if (live) await expect(panel).toContainText("Requested: see it on the incident or the Containment page.");
+
+    // It runs at once (no second person for an outside address) and the device holds it.
+    await analyst.goto("/containment");
+    await ready(analyst, info);
+    const action = analyst.getByTestId("containment-action").filter({ hasText: attacker });
+    await eventually(analyst, live, () => expect(action).toHaveAttribute("data-state", "verified", { timeout: 15_000 }));
+    expect(edge.held.has(`${attacker}/32`)).toBe(true);
+    await analyst.close();
+    expect(errors, "script errors in the analyst's browser").toEqual([]);
   } finally {
     edge.close();
   }

@@ -1,13 +1,16 @@
-//! Containment: actions (list, one with its story), what the Contain button proposes, the
-//! preview and the request, approval, rejection, undo and review, and the NOC's notices.
+//! Containment: actions (list, one with its story), what the Contain button proposes (each
+//! judged before the click), the request, approval, rejection, undo and review, and the NOC's notices.
 //! Every function checks its permission in the backend use-case.
 // A server function's arguments are its form's fields, one each.
 #![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
-use riposte_domain::containment::view::{ActionView, NoticeView, PreviewView, Proposal, RequestedView};
+use riposte_domain::containment::view::{ActionView, NoticeView, Offer, RequestedView};
 
 use crate::AppError;
+
+/// A proposal is offered, and judged, for one hour unless the person picks otherwise.
+pub const DEFAULT_TTL_SECS: u64 = 3600;
 
 #[server(prefix = "/api", endpoint = "containment_actions")]
 pub async fn containment_actions(incident_id: Option<i64>) -> Result<Vec<ActionView>, AppError> {
@@ -24,41 +27,22 @@ pub async fn containment_action(action_id: i64) -> Result<ActionView, AppError> 
 }
 
 #[server(prefix = "/api", endpoint = "contain_proposals")]
-pub async fn contain_proposals(incident_id: i64) -> Result<Vec<Proposal>, AppError> {
+pub async fn contain_proposals(incident_id: i64) -> Result<Vec<Offer>, AppError> {
     use super::request::{backend, fail, require_user};
-    let user = require_user().await?;
-    riposte_backend::containment::propose::proposals(&backend()?, &user, incident_id).await.map_err(fail)
+    let (backend, user) = (backend()?, require_user().await?);
+    let proposals =
+        riposte_backend::containment::propose::proposals(&backend, &user, incident_id).await.map_err(fail)?;
+    Ok(super::containment_forms::offers(&backend, &user, proposals).await)
 }
 
 /// From an alert's page: its entities' proposals, and the incident the action is recorded on.
 #[server(prefix = "/api", endpoint = "alert_contain_proposals")]
-pub async fn alert_contain_proposals(alert_id: i64) -> Result<(Option<i64>, Vec<Proposal>), AppError> {
+pub async fn alert_contain_proposals(alert_id: i64) -> Result<(Option<i64>, Vec<Offer>), AppError> {
     use super::request::{backend, fail, require_user};
-    let user = require_user().await?;
-    riposte_backend::containment::propose::alert_proposals(&backend()?, &user, alert_id).await.map_err(fail)
-}
-
-#[server(prefix = "/api", endpoint = "preview_containment")]
-pub async fn preview_containment(
-    kind: String,
-    target: String,
-    direction: Option<String>,
-    ttl_secs: u64,
-    connector: String,
-    override_reason: Option<String>,
-) -> Result<PreviewView, AppError> {
-    use super::request::{backend, fail, require_user};
-    let user = require_user().await?;
-    let request = super::containment_forms::contain_request(
-        &kind,
-        &target,
-        direction.as_deref(),
-        ttl_secs,
-        &connector,
-        override_reason.as_deref(),
-    )?;
-    let preview = riposte_backend::containment::preview(&backend()?, &user, &request).await.map_err(fail)?;
-    Ok(super::containment_forms::preview_view(&preview))
+    let (backend, user) = (backend()?, require_user().await?);
+    let (incident_id, proposals) =
+        riposte_backend::containment::propose::alert_proposals(&backend, &user, alert_id).await.map_err(fail)?;
+    Ok((incident_id, super::containment_forms::offers(&backend, &user, proposals).await))
 }
 
 #[server(prefix = "/api", endpoint = "request_containment")]

@@ -1,9 +1,12 @@
-//! Turning form fields into the backend's types for the containment server functions.
+//! Turning form fields into the backend's types for the containment server functions, and
+//! judging the Contain panel's proposals before the click.
 
 use riposte_backend::containment::{ContainRequest, Preview};
-use riposte_domain::containment::view::PreviewView;
+use riposte_backend::{Backend, CurrentUser};
+use riposte_domain::containment::view::{Offer, PreviewView, Proposal};
 use riposte_domain::containment::{ActionKind, Direction};
 
+use super::containment_api::DEFAULT_TTL_SECS;
 use crate::AppError;
 
 fn invalid(field: &str, message: &str) -> AppError {
@@ -66,4 +69,28 @@ pub(super) fn preview_view(preview: &Preview) -> PreviewView {
             .collect(),
         services: preview.radius.services.clone(),
     }
+}
+
+/// Each proposal with its preview at the panel's default time to live: served with the
+/// proposals so the panel needs no request of its own per proposal.
+pub(super) async fn offers(backend: &Backend, user: &CurrentUser, proposals: Vec<Proposal>) -> Vec<Offer> {
+    let mut offers = Vec::with_capacity(proposals.len());
+    for proposal in proposals {
+        let preview = match contain_request(
+            &proposal.kind,
+            &proposal.target,
+            proposal.direction.as_deref(),
+            DEFAULT_TTL_SECS,
+            &proposal.connector,
+            None,
+        ) {
+            Ok(request) => riposte_backend::containment::preview(backend, user, &request)
+                .await
+                .map(|p| preview_view(&p))
+                .map_err(|err| AppError::from(err).to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        offers.push(Offer { proposal, preview });
+    }
+    offers
 }

@@ -11,6 +11,7 @@ use riposte_domain::alert::AlertDetail;
 use crate::api::alerts_api::get_alert_detail;
 use crate::components::context_packet::ContextPacketView;
 use crate::components::require_permission::RequirePermission;
+use crate::pages::incident_contain::AlertContainPanel;
 use crate::pages::queue_page::short_time;
 
 #[component]
@@ -27,6 +28,7 @@ pub fn AlertPage() -> impl IntoView {
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                 })}
             </Transition>
+            <AlertContainPanel alert_id=id()/>
         </RequirePermission>
     }
 }

@@ -1,21 +1,21 @@
-//! The incident's Contain panel: for each address and host it names, the actions the
+//! The Contain panels of an incident and of an alert: for each address and host named, the actions the
 //! connectors can take, each with its blast radius and guard-rail verdict shown before the
 //! click; then the incident's actions with their decisions. Shown to roles that may ask for
 //! containment; the server checks again.
 
 use leptos::prelude::*;
 use riposte_domain::Permission;
-use riposte_domain::containment::view::{PreviewView, Proposal};
+use riposte_domain::containment::view::{Offer, PreviewView, Proposal};
 
-use crate::api::containment_api::{RequestContainment, contain_proposals, containment_actions, preview_containment};
+use crate::api::containment_api::{
+    DEFAULT_TTL_SECS, RequestContainment, alert_contain_proposals, contain_proposals, containment_actions,
+};
 use crate::components::error_notice::ActionOutcome;
 use crate::components::list_outcome::list_or_empty;
 use crate::components::live_refresh::refresh_on_containment;
 use crate::components::session::SessionResource;
 use crate::pages::containment_actions::{ActionsTable, DecisionOutcomes, Decisions};
 
-/// A proposal asks for one hour unless the person picks otherwise.
-const DEFAULT_TTL: u64 = 3600;
 const TTLS: [(u64, &str); 5] =
     [(900, "15 minutes"), (3600, "1 hour"), (14_400, "4 hours"), (86_400, "1 day"), (604_800, "7 days")];
 
@@ -46,7 +46,7 @@ pub fn ContainPanel(incident_id: i64) -> impl IntoView {
                                 <ul class="proposals">
                                     {list.into_iter().map(|p| {
                                         let key = format!("incident-{incident_id}-{recorded}");
-                                        view! { <ProposalItem proposal=p incident_id=Some(incident_id) key request/> }
+                                        view! { <ProposalItem offer=p incident_id=Some(incident_id) key request/> }
                                     }).collect_view()}
                                 </ul>
                             }))
@@ -63,22 +63,58 @@ pub fn ContainPanel(incident_id: i64) -> impl IntoView {
     }
 }
 
+/// The same proposals on an alert's page, for its own entities; the action is recorded on
+/// the alert's incident (linked) and listed there and on the Containment page. The page
+/// places it outside its alert's Transition: nested inside, it broke hydration.
+#[component]
+pub fn AlertContainPanel(alert_id: i64) -> impl IntoView {
+    let session = SessionResource::expect();
+    let request = ServerAction::<RequestContainment>::new();
+    let proposals = Resource::new(|| (), move |_| alert_contain_proposals(alert_id));
+    view! {
+        <Suspense>
+            {move || session.user().filter(|u| u.role.can(Permission::RequestContainment)).map(|_| view! {
+                <section class="panel" aria-label="Contain" data-testid="contain-panel">
+                    <h2>"Contain"</h2>
+                    <ActionOutcome result=request.value().into() success_text="Requested: see it on the incident or the Containment page."/>
+                    <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {move || proposals.get().map(|result| {
+                            let recorded = request.version().get();
+                            let (incident_id, list) = match result {
+                                Ok((incident_id, list)) => (incident_id, Ok(list)),
+                                Err(err) => (None, Err(err)),
+                            };
+                            let recorded_on = incident_id.map(|id| view! {
+                                <p class="hint" data-testid="recorded-on">
+                                    "Actions are recorded on " <a href=format!("/incidents/{id}")>{format!("incident #{id}")}</a> "."
+                                </p>
+                            });
+                            let listed = list_or_empty(list, "No connector can act on this alert's addresses or hosts.", move |list| view! {
+                                <ul class="proposals">
+                                    {list.into_iter().map(|p| {
+                                        let key = format!("alert-{alert_id}-{recorded}");
+                                        view! { <ProposalItem offer=p incident_id key request/> }
+                                    }).collect_view()}
+                                </ul>
+                            });
+                            view! { {recorded_on} {listed} }
+                        })}
+                    </Transition>
+                </section>
+            })}
+        </Suspense>
+    }
+}
+
 /// `key` (with the proposal's own parts) is the idempotency key: the same click twice asks once.
 #[component]
 fn ProposalItem(
-    proposal: Proposal,
+    offer: Offer,
     incident_id: Option<i64>,
     key: String,
     request: ServerAction<RequestContainment>,
 ) -> impl IntoView {
-    let p = proposal.clone();
-    let preview = Resource::new(
-        || (),
-        move |_| {
-            let p = p.clone();
-            preview_containment(p.kind, p.target, p.direction, DEFAULT_TTL, p.connector, None)
-        },
-    );
+    let Offer { proposal, preview } = offer;
     let key = format!("{key}-{}-{}-{}", proposal.kind, proposal.target, proposal.connector);
     let label = match &proposal.direction {
         Some(d) => format!("{} {} ({d}) via {}", proposal.kind, proposal.target, proposal.connector),
@@ -97,12 +133,10 @@ fn ProposalItem(
         <li data-testid="proposal" data-target=shown_target>
             <strong>{label}</strong>
             <span class="hint">{because}</span>
-            <Transition fallback=|| view! { <p class="loading">"Judging…"</p> }>
-                {move || preview.get().map(|result| match result {
-                    Ok(preview) => view! { <PreviewSummary preview/> }.into_any(),
-                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            {match preview {
+                Ok(preview) => view! { <PreviewSummary preview/> }.into_any(),
+                Err(err) => view! { <p class="error" role="alert">{err}</p> }.into_any(),
+            }}
             <ActionForm action=request attr:class="row-form" attr:aria-label=form_label>
                 <input type="hidden" name="kind" value=kind/>
                 <input type="hidden" name="target" value=target/>
@@ -112,7 +146,7 @@ fn ProposalItem(
                 <input type="hidden" name="idempotency_key" value=key/>
                 <label>"For"
                     <select name="ttl_secs">
-                        {TTLS.into_iter().map(|(secs, text)| view! { <option value=secs selected=secs == DEFAULT_TTL>{text}</option> }).collect_view()}
+                        {TTLS.into_iter().map(|(secs, text)| view! { <option value=secs selected=secs == DEFAULT_TTL_SECS>{text}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"Reason" <input name="reason" required value=default_reason/></label>

@@ -32,12 +32,6 @@ pub(crate) const CONTAINMENT_ROWS: &[Row] = &[
     },
     Row {
         kind: Kind::ServerFn,
-        path: "/api/preview_containment",
-        form: "kind=block&target=203.0.113.9&direction=both&ttl_secs=3600&connector=x",
-        access: Access::Needs(Permission::RequestContainment),
-    },
-    Row {
-        kind: Kind::ServerFn,
         path: "/api/request_containment",
         form: "kind=block&target=203.0.113.9&direction=both&ttl_secs=3600&connector=nope&reason=r&idempotency_key=m{n}",
         access: Access::Needs(Permission::RequestContainment),

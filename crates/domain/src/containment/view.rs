@@ -67,6 +67,14 @@ pub struct Proposal {
     pub role: String,
 }
 
+/// A proposal judged before the click: its blast radius and guard-rail verdict, or why it
+/// could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub proposal: Proposal,
+    pub preview: Result<PreviewView, String>,
+}
+
 /// Containment readiness: what each connector covers and how much of the critical inventory
 /// some connector can act on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
