@@ -1,7 +1,7 @@
-//! The Contain panels of an incident and of an alert: for each address and host named, the actions the
-//! connectors can take, each with its blast radius and guard-rail verdict shown before the
-//! click; then the incident's actions with their decisions. Shown to roles that may ask for
-//! containment; the server checks again.
+//! The Contain panels of an incident and of an alert: for each address and host named, the
+//! actions the connectors can take, each with its blast radius and guard-rail verdict shown
+//! before the click; on an incident, then its actions with their decisions. Shown to roles
+//! that may ask for containment; the server checks again.
 
 use leptos::prelude::*;
 use riposte_domain::Permission;
