@@ -143,6 +143,23 @@ async fn a_block_expires_in_the_kernel_by_itself() {
 }
 
 #[tokio::test]
+async fn a_firewall_without_the_table_or_with_our_rules_removed_is_set_up_by_the_apply() {
+    let Some(lab) = Lab::new() else { return };
+    let fw = lab.firewall();
+    let target = lab.peer_network();
+    // Never prepared: the apply creates the table with the block, and it bites.
+    let applied = fw.apply(&target, Direction::Inbound, 300, 5).await.expect("apply on a bare firewall");
+    assert!(applied.blocks(&target, Direction::Inbound), "{applied:?}");
+    assert!(!lab.peer_reaches_firewall(), "the block drops the peer's packets");
+    // Someone flushes our input chain: the block is still in its set but drops nothing.
+    ok(&["ip", "netns", "exec", &lab.fw, "nft", "flush", "chain", "inet", "riposte", "input"]);
+    assert!(lab.peer_reaches_firewall(), "without the rule the set does nothing");
+    let again = fw.apply(&target, Direction::Inbound, 300, 5).await.expect("apply again");
+    assert!(again.blocks(&target, Direction::Inbound), "{again:?}");
+    assert!(!lab.peer_reaches_firewall(), "the apply put the rules back");
+}
+
+#[tokio::test]
 async fn a_block_inside_a_blocked_range_is_a_conflict_for_a_person() {
     let Some(lab) = Lab::new() else { return };
     let fw = lab.firewall();

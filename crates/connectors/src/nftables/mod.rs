@@ -69,8 +69,7 @@ impl Nftables {
     /// Creates the table, sets and rules where missing (and rewrites our rules); blocks in
     /// place are kept.
     pub async fn prepare(&self) -> Result<(), ConnectorError> {
-        self.transport.nft(&["-f".into(), "-".into()], Some(&self.layout.setup()), self.timeout).await?;
-        Ok(())
+        self.run_script(&self.layout.setup()).await
     }
 
     /// Reads the sets of `network`'s family (one listing of the table). An element that
@@ -108,8 +107,9 @@ impl Nftables {
     }
 
     /// Blocks `network` for `ttl_secs`, then reads it back: the block is verified only when
-    /// every set its direction needs holds it. A missing table, or rules someone removed, are
-    /// created in the same transaction as the block (counters of rules in place are kept).
+    /// every set its direction needs holds it. Two calls in the usual case (the add, then the
+    /// read-back); a missing table, or rules someone removed, are created in a transaction
+    /// with the block (counters of rules in place are kept), and a block in the way is named.
     pub async fn apply(
         &self,
         network: &Network,
@@ -117,22 +117,35 @@ impl Nftables {
         ttl_secs: u32,
         action_id: i64,
     ) -> Result<Presence, ConnectorError> {
-        let mut script = String::new();
-        match self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await {
-            Ok(json) => {
+        let add = self.layout.add(network, direction, ttl_secs, action_id);
+        match self.run_script(&add).await {
+            Ok(()) => {}
+            // An overlapping element: name the action that holds it.
+            Err(ConnectorError::Conflict { device, detail }) => {
+                let json = self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await?;
                 self.held_in(&json, network)?;
-                let expected = self.layout.setup().matches("add rule").count();
-                if script::count_drop_rules(&json).unwrap_or(0) < expected {
-                    script += &self.layout.setup();
-                }
+                return Err(ConnectorError::Conflict { device, detail });
             }
-            // No table yet (nft refuses to list it): create it with the block.
-            Err(ConnectorError::Refused { .. }) => script += &self.layout.setup(),
+            // No table or set yet: create what is missing with the block.
+            Err(ConnectorError::Refused { .. }) => {
+                let setup = self.layout.setup();
+                self.run_script(&(setup + &add)).await?;
+            }
             Err(other) => return Err(other),
         }
-        script += &self.layout.add(network, direction, ttl_secs, action_id);
-        self.transport.nft(&["-f".into(), "-".into()], Some(&script), self.timeout).await?;
-        self.presence(network).await
+        let json = self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await?;
+        let presence = self.held_in(&json, network)?;
+        if script::count_drop_rules(&json).unwrap_or(0) < self.layout.setup().matches("add rule").count() {
+            // Someone removed our drop rules: the block would not bite. Put them back.
+            self.run_script(&(self.layout.setup() + &add)).await?;
+            return self.presence(network).await;
+        }
+        Ok(presence)
+    }
+
+    async fn run_script(&self, script: &str) -> Result<(), ConnectorError> {
+        self.transport.nft(&["-f".into(), "-".into()], Some(script), self.timeout).await?;
+        Ok(())
     }
 
     /// Removes `network` from every set holding it (nothing to do when none does), then
@@ -141,8 +154,7 @@ impl Nftables {
         let before = self.presence(network).await?;
         if !before.held.is_empty() {
             let sets: Vec<SetName> = before.held.iter().map(|(set, _)| *set).collect();
-            let script = self.layout.remove(network, &sets);
-            self.transport.nft(&["-f".into(), "-".into()], Some(&script), self.timeout).await?;
+            self.run_script(&self.layout.remove(network, &sets)).await?;
         }
         self.presence(network).await
     }

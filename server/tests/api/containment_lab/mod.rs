@@ -255,7 +255,7 @@ async fn a_real_attack_is_contained_by_one_click_and_by_policy_and_undone() {
     let report = format!(
         "containment lab: alert-to-block latency, pre-authorised path, nftables over SSH, {} samples: \
          p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms, max {:.0} ms (target p99 <= 1000 ms); median steps: \
-         pipeline batch start to job start {:.0} ms, apply (list, add, read back) {:.0} ms, verify {:.0} ms",
+         pipeline batch start to job start {:.0} ms, apply (add, read back) {:.0} ms, verify {:.0} ms",
         samples.len(),
         ms(at(0.50)),
         ms(at(0.95)),
