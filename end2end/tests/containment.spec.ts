@@ -94,7 +94,8 @@ test("Tier 2 asks to block a critical asset, a responder approves, the NOC ackno
     await expect(proposal.getByTestId("needs-approval")).toContainText("Needs a second person");
     await proposal.getByLabel("Reason").fill("the payment server is sending card data out");
     await proposal.getByRole("button", { name: "Contain" }).click();
-    const mine = analyst.getByTestId("containment-action").filter({ hasText: asset });
+    // With its /32: "192.0.2.1" alone would also match an earlier run's 192.0.2.14.
+    const mine = analyst.getByTestId("containment-action").filter({ hasText: `${asset}/32` });
     await eventually(analyst, live, () => expect(mine).toHaveAttribute("data-state", "awaiting_approval"));
     expect(edge.held.size, "nothing reaches the device before approval").toBe(0);
 
@@ -102,7 +103,7 @@ test("Tier 2 asks to block a critical asset, a responder approves, the NOC ackno
     const responder = await person(browser, info, "ir", errors);
     await responder.goto("/containment");
     await ready(responder, info);
-    const waiting = responder.getByTestId("containment-action").filter({ hasText: asset });
+    const waiting = responder.getByTestId("containment-action").filter({ hasText: `${asset}/32` });
     await waiting.getByRole("button", { name: "Approve" }).click();
     await eventually(responder, live, () => expect(waiting).toHaveAttribute("data-state", "verified", { timeout: 15_000 }));
     expect(edge.held.has(`${asset}/32`)).toBe(true);
@@ -159,7 +160,7 @@ test("an analyst blocks an attacker's address from the alert page in one click",
     // It runs at once (no second person for an outside address) and the device holds it.
     await analyst.goto("/containment");
     await ready(analyst, info);
-    const action = analyst.getByTestId("containment-action").filter({ hasText: attacker });
+    const action = analyst.getByTestId("containment-action").filter({ hasText: `${attacker}/32` });
     await eventually(analyst, live, () => expect(action).toHaveAttribute("data-state", "verified", { timeout: 15_000 }));
     expect(edge.held.has(`${attacker}/32`)).toBe(true);
     await analyst.close();
