@@ -169,7 +169,8 @@ pub async fn save_containment_notice_channels(channels: String) -> Result<(), Ap
     use super::request::{backend, fail, require_user};
     use riposte_backend::admin::Actor;
     let user = require_user().await?;
-    let names: Vec<String> = channels.split([',', ' ']).filter(|n| !n.is_empty()).map(str::to_owned).collect();
+    // Blank pieces are dropped by the backend.
+    let names: Vec<String> = channels.split([',', ' ']).map(str::to_owned).collect();
     riposte_backend::containment::settings::set_notice_channels(&backend()?, Actor::User(&user), &names)
         .await
         .map_err(fail)

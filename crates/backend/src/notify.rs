@@ -112,7 +112,7 @@ async fn send(
 ) -> Result<(), SendFailure> {
     if kind == ChannelKind::Email {
         let target = crate::email::parse(url).map_err(|message| SendFailure { message, retry_after: None })?;
-        let text = payload(ChannelKind::Slack, subject, body)["text"].as_str().unwrap_or(subject).to_owned();
+        let text = payload(kind, subject, body)["text"].as_str().unwrap_or(subject).to_owned();
         return crate::email::send(&target, subject, &text)
             .await
             .map_err(|f| SendFailure { message: f.message, retry_after: f.retry.then_some(None) });

@@ -12,7 +12,6 @@ pub mod api;
 pub mod ban;
 pub mod config;
 
-pub use crate::naming::{host_address, object_name};
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,6 +21,7 @@ use riposte_domain::enrichment::prefixes::Network;
 use serde_json::{Value, json};
 
 use crate::http::{Http, Patience};
+use crate::naming::{host_address, object_name};
 use crate::{ConfigError, ConnectorError, Order, Outcome};
 use address::Addresses;
 use api::{Api, Scope, results};

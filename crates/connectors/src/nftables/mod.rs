@@ -118,6 +118,7 @@ impl Nftables {
         action_id: i64,
     ) -> Result<Presence, ConnectorError> {
         let add = self.layout.add(network, direction, ttl_secs, action_id);
+        let setup = self.layout.setup();
         match self.run_script(&add).await {
             Ok(()) => {}
             // An overlapping element: name the action that holds it.
@@ -127,17 +128,14 @@ impl Nftables {
                 return Err(ConnectorError::Conflict { device, detail });
             }
             // No table or set yet: create what is missing with the block.
-            Err(ConnectorError::Refused { .. }) => {
-                let setup = self.layout.setup();
-                self.run_script(&(setup + &add)).await?;
-            }
+            Err(ConnectorError::Refused { .. }) => self.run_script(&(setup.clone() + &add)).await?,
             Err(other) => return Err(other),
         }
         let json = self.transport.nft(&self.layout.list_table_args(), None, self.timeout).await?;
         let presence = self.held_in(&json, network)?;
-        if script::count_drop_rules(&json).unwrap_or(0) < self.layout.setup().matches("add rule").count() {
+        if script::count_drop_rules(&json).unwrap_or(0) < setup.matches("add rule").count() {
             // Someone removed our drop rules: the block would not bite. Put them back.
-            self.run_script(&(self.layout.setup() + &add)).await?;
+            self.run_script(&(setup + &add)).await?;
             return self.presence(network).await;
         }
         Ok(presence)
