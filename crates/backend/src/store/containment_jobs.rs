@@ -62,11 +62,14 @@ pub async fn mark_applied(conn: &mut PgConnection, action_id: i64, verify_secs: 
     Ok(())
 }
 
-/// A verified change is next due when it expires.
+/// A verified change is next due when it expires. Unless it is no longer verified: an undo
+/// that arrived while this worker held the lease made it due now, and must not wait for the
+/// expiry.
 pub async fn due_at_expiry(conn: &mut PgConnection, action_id: i64) -> Result<(), BackendError> {
     sqlx::query(
         "update containment_action set lease_until = null, attempts = 0, last_error = null, \
-             next_try_at = coalesce(expires_at, now()) where action_id = $1",
+             next_try_at = case when state = 'verified' then coalesce(expires_at, now()) else now() end \
+         where action_id = $1",
     )
     .bind(action_id)
     .execute(conn)

@@ -245,6 +245,27 @@ async fn a_worker_that_died_mid_apply_is_taken_over_and_the_change_made_once() {
 }
 
 #[tokio::test]
+async fn an_undo_while_a_worker_still_holds_the_verified_action_is_not_put_off_to_its_expiry() {
+    let Lab { db, backend, device, analyst } = Lab::new().await;
+    let asked = request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
+    work(&db).await;
+    assert_eq!(state(&db, asked.action_id).await, "verified");
+    // A worker has just recorded "verified" and not yet let go; the person undoes it then.
+    exec(
+        &db,
+        "update containment_action set lease_until = now() + interval '1 minute' where action_id = $1",
+        asked.action_id,
+    )
+    .await;
+    cancel(&backend, &analyst, asked.action_id).await.expect("undo");
+    let mut conn = db.pool.acquire().await.expect("connection");
+    riposte_backend::store::containment_jobs::due_at_expiry(&mut conn, asked.action_id).await.expect("let go");
+    assert_eq!(work(&db).await, 1, "the undo is due at once, not in an hour");
+    assert_eq!(state(&db, asked.action_id).await, "undone");
+    assert!(device.held().is_empty());
+}
+
+#[tokio::test]
 async fn expiry_takes_the_change_back_by_itself() {
     let Lab { db, backend, device, analyst } = Lab::new().await;
     let asked = request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
