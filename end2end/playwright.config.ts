@@ -51,6 +51,7 @@ export default defineConfig({
     stdout: "ignore",
     stderr: "pipe",
     gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
-    env: { RUST_LOG: "error" },
+    // RIPOSTE_E2E_LOG (a RUST_LOG filter) shows more of the server while chasing a failure.
+    env: { RUST_LOG: process.env.RIPOSTE_E2E_LOG ?? "error" },
   },
 });

@@ -11,7 +11,7 @@ use riposte_domain::alert::AlertDetail;
 use crate::api::alerts_api::get_alert_detail;
 use crate::components::context_packet::ContextPacketView;
 use crate::components::require_permission::RequirePermission;
-use crate::pages::incident_contain::AlertContainPanel;
+use crate::pages::incident_contain::{AlertContain, AlertContainPanel};
 use crate::pages::queue_page::short_time;
 
 #[component]
@@ -19,6 +19,7 @@ pub fn AlertPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
     let detail = Resource::new(id, get_alert_detail);
+    let contain = AlertContain::new(id);
     view! {
         <Title text="Alert · Riposte"/>
         <RequirePermission permission=Permission::ViewQueue>
@@ -28,7 +29,7 @@ pub fn AlertPage() -> impl IntoView {
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                 })}
             </Transition>
-            <AlertContainPanel alert_id=id()/>
+            <AlertContainPanel alert_id=id() contain/>
         </RequirePermission>
     }
 }

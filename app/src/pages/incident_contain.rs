@@ -5,8 +5,9 @@
 
 use leptos::prelude::*;
 use riposte_domain::Permission;
-use riposte_domain::containment::view::{Offer, PreviewView, Proposal};
+use riposte_domain::containment::view::{ActionView, Offer, PreviewView, Proposal};
 
+use crate::AppError;
 use crate::api::containment_api::{
     DEFAULT_TTL_SECS, RequestContainment, alert_contain_proposals, contain_proposals, containment_actions,
 };
@@ -19,18 +20,41 @@ use crate::pages::containment_actions::{ActionsTable, DecisionOutcomes, Decision
 const TTLS: [(u64, &str); 5] =
     [(900, "15 minutes"), (3600, "1 hour"), (14_400, "4 hours"), (86_400, "1 day"), (604_800, "7 days")];
 
+/// What an incident's Contain panel shows and does. The page makes it at its top, outside
+/// every Suspense and Transition: made inside one, server rendering builds the resources once
+/// per render pass, and the browser hydrates with the first pass's answer, which may differ
+/// (a pass abandoned mid-request answers an error).
+#[derive(Clone, Copy)]
+pub struct IncidentContain {
+    request: ServerAction<RequestContainment>,
+    decisions: Decisions,
+    actions: Resource<Result<Vec<ActionView>, AppError>>,
+    proposals: Resource<Result<Vec<Offer>, AppError>>,
+}
+
+impl IncidentContain {
+    /// `changes` moves when the incident does (an alert linked brings new entities to offer).
+    pub fn new(
+        incident_id: impl Fn() -> i64 + Copy + Send + Sync + 'static,
+        changes: impl Fn() -> u32 + Send + Sync + 'static,
+    ) -> IncidentContain {
+        let request = ServerAction::<RequestContainment>::new();
+        let decisions = Decisions::new();
+        let (refresh, bump) = signal(0u32);
+        refresh_on_containment(bump);
+        let actions = Resource::new(
+            move || (incident_id(), refresh.get(), request.version().get(), decisions.versions()),
+            |(id, ..)| containment_actions(Some(id)),
+        );
+        let proposals = Resource::new(move || (incident_id(), changes()), |(id, _)| contain_proposals(id));
+        IncidentContain { request, decisions, actions, proposals }
+    }
+}
+
 #[component]
-pub fn ContainPanel(incident_id: i64) -> impl IntoView {
+pub fn ContainPanel(incident_id: i64, contain: IncidentContain) -> impl IntoView {
     let session = SessionResource::expect();
-    let request = ServerAction::<RequestContainment>::new();
-    let decisions = Decisions::new();
-    let (refresh, bump) = signal(0u32);
-    refresh_on_containment(bump);
-    let actions = Resource::new(
-        move || (refresh.get(), request.version().get(), decisions.versions()),
-        move |_| containment_actions(Some(incident_id)),
-    );
-    let proposals = Resource::new(|| (), move |_| contain_proposals(incident_id));
+    let IncidentContain { request, decisions, actions, proposals } = contain;
     view! {
         <Suspense>
             {move || session.user().filter(|u| u.role.can(Permission::RequestContainment)).map(|_| view! {
@@ -63,14 +87,30 @@ pub fn ContainPanel(incident_id: i64) -> impl IntoView {
     }
 }
 
+/// The alert page's Contain panel state; made at the page's top for the reason given on
+/// [`IncidentContain`].
+#[derive(Clone, Copy)]
+pub struct AlertContain {
+    request: ServerAction<RequestContainment>,
+    proposals: Resource<Result<AlertOffers, AppError>>,
+}
+
+/// The alert's incident, if it has one yet, and what can be done about its entities.
+type AlertOffers = (Option<i64>, Vec<Offer>);
+
+impl AlertContain {
+    pub fn new(alert_id: impl Fn() -> i64 + Send + Sync + 'static) -> AlertContain {
+        AlertContain { request: ServerAction::new(), proposals: Resource::new(alert_id, alert_contain_proposals) }
+    }
+}
+
 /// The same proposals on an alert's page, for its own entities; the action is recorded on
 /// the alert's incident (linked) and listed there and on the Containment page. The page
 /// places it outside its alert's Transition: nested inside, it broke hydration.
 #[component]
-pub fn AlertContainPanel(alert_id: i64) -> impl IntoView {
+pub fn AlertContainPanel(alert_id: i64, contain: AlertContain) -> impl IntoView {
     let session = SessionResource::expect();
-    let request = ServerAction::<RequestContainment>::new();
-    let proposals = Resource::new(|| (), move |_| alert_contain_proposals(alert_id));
+    let AlertContain { request, proposals } = contain;
     view! {
         <Suspense>
             {move || session.user().filter(|u| u.role.can(Permission::RequestContainment)).map(|_| view! {

@@ -16,7 +16,7 @@ use crate::components::error_notice::ActionOutcome;
 use crate::components::live_refresh::refresh_on_incident_changes;
 use crate::components::require_permission::RequirePermission;
 use crate::components::why_trace::WhyTraces;
-use crate::pages::incident_contain::ContainPanel;
+use crate::pages::incident_contain::{ContainPanel, IncidentContain};
 use crate::pages::incident_sections::{EntityPanel, EventLog, LinkedAlerts, TimelineView};
 use crate::pages::incident_work::{Comments, EditPanel, Handoffs, MergeSplit, Tasks};
 use crate::pages::incidents_page::sla_badge;
@@ -76,6 +76,7 @@ pub fn IncidentPage() -> impl IntoView {
     // Subscribed once for the id the page opened with; a new id remounts the route.
     refresh_on_incident_changes(bump, Some(id()));
     let detail = Resource::new(move || (id(), refresh.get(), actions.versions()), |(id, _, _)| get_incident(id));
+    let contain = IncidentContain::new(id, move || refresh.get());
     view! {
         <Title text="Incident · Riposte"/>
         <RequirePermission permission=Permission::ViewIncidents>
@@ -83,7 +84,7 @@ pub fn IncidentPage() -> impl IntoView {
             <Outcomes actions/>
             <Transition fallback=|| view! { <p class="loading">"Loading incident…"</p> }>
                 {move || detail.get().map(|result| match result {
-                    Ok(incident) => view! { <IncidentView incident actions/> }.into_any(),
+                    Ok(incident) => view! { <IncidentView incident actions contain/> }.into_any(),
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -111,7 +112,7 @@ fn Outcomes(actions: IncidentActions) -> impl IntoView {
 }
 
 #[component]
-fn IncidentView(incident: IncidentDetail, actions: IncidentActions) -> impl IntoView {
+fn IncidentView(incident: IncidentDetail, actions: IncidentActions, contain: IncidentContain) -> impl IntoView {
     let s = incident.summary.clone();
     let id = s.id;
     view! {
@@ -139,7 +140,7 @@ fn IncidentView(incident: IncidentDetail, actions: IncidentActions) -> impl Into
             <div data-testid="narrative">{incident.narrative.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}</div>
         </section>
         <WhyTraces escalations=incident.escalations/>
-        <ContainPanel incident_id=id/>
+        <ContainPanel incident_id=id contain/>
         <EditPanel summary=s.clone() version=incident.version tlp=incident.tlp actions/>
         <Handoffs id version=incident.version tier=s.tier handoffs=incident.handoffs actions/>
         <TimelineView timeline=incident.timeline/>

@@ -13,6 +13,11 @@ pub struct Periodic {
     _stop: oneshot::Sender<()>,
 }
 
+/// No loop at all: for a short-lived process that must not do background work.
+pub fn idle() -> Periodic {
+    Periodic { _stop: oneshot::channel().0 }
+}
+
 /// Runs `round` now and then every `period` after each round ends.
 pub fn every<F, Fut>(what: &'static str, period: Duration, mut round: F) -> Periodic
 where

@@ -58,9 +58,38 @@ pub struct Backend {
 }
 
 impl Backend {
-    /// Prepares the backend; computes the dummy password hash used for unknown users.
+    /// Prepares the backend and starts its background work (see [`Backend::with_ingest`]);
+    /// computes the dummy password hash used for unknown users.
     pub async fn new(pool: PgPool, settings: AuthSettings) -> Result<Self, BackendError> {
         Self::with_ingest(pool, settings, IngestSettings::default()).await
+    }
+
+    /// For a command-line tool: nothing runs in the background, so a short-lived process
+    /// never takes a pipeline batch or a containment action's lease and then exits with it
+    /// (the action would wait out the lease). Alerts it stores wait for a server's pipeline.
+    pub async fn without_workers(pool: PgPool, settings: AuthSettings) -> Result<Self, BackendError> {
+        let auth = auth::AuthContext::new(settings).await?;
+        let pipeline = pipeline::Pipeline::idle();
+        let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
+        let ingest = ingest::IngestQueue::start(
+            pool.clone(),
+            IngestSettings::default(),
+            pipeline.waker(),
+            storm_policies.clone(),
+        );
+        Ok(Self {
+            pool,
+            auth: std::sync::Arc::new(auth),
+            ingest: std::sync::Arc::new(ingest),
+            token_cache: std::sync::Arc::default(),
+            pipeline: std::sync::Arc::new(pipeline),
+            storm_policies,
+            notifier: std::sync::Arc::new(background::idle()),
+            sla_watch: std::sync::Arc::new(background::idle()),
+            precision_refresh: std::sync::Arc::new(background::idle()),
+            containment_jobs: None,
+            siem_sender: std::sync::Arc::new(background::idle()),
+        })
     }
 
     /// As [`Backend::new`], and starts the ingest writers and the alert pipeline (they stop

@@ -48,6 +48,11 @@ impl Pipeline {
         Pipeline { wake, _stop: stop }
     }
 
+    /// A pipeline with no worker, for a process that stores no alerts (a command-line tool).
+    pub fn idle() -> Pipeline {
+        Pipeline { wake: Arc::new(Notify::new()), _stop: oneshot::channel().0 }
+    }
+
     /// The handle ingest pokes after each commit that stored new alerts.
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()

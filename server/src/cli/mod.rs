@@ -12,11 +12,12 @@ use crate::database::{Database, Opener};
 pub use serve::{AppState, build_router, serve};
 
 /// For command-line tools: the database (borrowing a running server's cluster if there is
-/// one) and a backend over it. Call `Database::shutdown` when done.
+/// one) and a backend over it that runs no background work. Call `Database::shutdown` when done.
 async fn tool_backend(global: &crate::config::GlobalOptions) -> anyhow::Result<(Database, riposte_backend::Backend)> {
     let database = Database::open(global, Opener::Tool).await?;
     let backend =
-        riposte_backend::Backend::new(database.pool.clone(), riposte_backend::AuthSettings::default()).await?;
+        riposte_backend::Backend::without_workers(database.pool.clone(), riposte_backend::AuthSettings::default())
+            .await?;
     Ok((database, backend))
 }
 

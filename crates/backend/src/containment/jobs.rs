@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, Semaphore, oneshot};
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::task::JoinSet;
 
 use super::log::{RIPOSTE, Step, Subject, record};
 use super::{connectors, notices, state_of};
@@ -84,17 +85,22 @@ pub fn start(pool: PgPool) -> ActionJobs {
             Ok(mut l) => l.listen(CHANNEL).await.map(|()| l).ok(),
             Err(_) => None,
         };
+        let permits = Arc::new(Semaphore::new(PARALLEL));
+        let mut running = JoinSet::new();
         loop {
             // Shutting down: the pool closes before this task is dropped.
             if pool.is_closed() {
                 return;
             }
-            if let Err(err) = run_due(&pool, &devices).await {
+            if let Err(err) = start_due(&pool, &devices, &permits, &mut running).await {
                 tracing::warn!(error = %err, "containment jobs: round failed");
             }
+            // A slow device holds its own slot only: the others go on, and a slot that
+            // frees up is filled at once.
             tokio::select! {
                 _ = &mut stopped => return,
                 _ = wait(&mut listener) => {}
+                Some(_) = running.join_next(), if !running.is_empty() => {}
             }
         }
     });
@@ -114,30 +120,55 @@ async fn wait(listener: &mut Option<PgListener>) {
     }
 }
 
-/// Works every action due now (several at once); returns how many were taken.
+/// Starts as many due actions as there are free slots, without waiting for them.
+async fn start_due(
+    pool: &PgPool,
+    devices: &Devices,
+    permits: &Arc<Semaphore>,
+    running: &mut JoinSet<()>,
+) -> Result<(), BackendError> {
+    while let Ok(permit) = permits.clone().try_acquire_owned() {
+        let Some(row) = jobs::claim(pool, LEASE_SECS).await? else { break };
+        spawn_work(running, pool, devices, row, permit);
+    }
+    Ok(())
+}
+
+/// Works every action due now (several at once) and waits for them; returns how many were
+/// taken. For tests and tools that drive the jobs by hand.
 pub async fn run_due(pool: &PgPool, devices: &Devices) -> Result<usize, BackendError> {
     let permits = Arc::new(Semaphore::new(PARALLEL));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut running = JoinSet::new();
     let mut taken = 0;
     loop {
         let permit = permits.clone().acquire_owned().await.map_err(|e| BackendError::Internal(e.to_string()))?;
         let Some(row) = jobs::claim(pool, LEASE_SECS).await? else { break };
         taken += 1;
-        let (pool, devices) = (pool.clone(), devices.clone());
-        tasks.spawn(async move {
-            let id = row.action_id;
-            if let Err(err) = work(&pool, &devices, row).await {
-                tracing::warn!(action = id, error = %err, "containment jobs: step failed");
-                // Tried again after a pause; the lease would free it anyway.
-                if let Ok(mut conn) = pool.acquire().await {
-                    let _ = jobs::release(&mut conn, id, 10.0, Some(&err.to_string())).await;
-                }
-            }
-            drop(permit);
-        });
+        spawn_work(&mut running, pool, devices, row, permit);
     }
-    while tasks.join_next().await.is_some() {}
+    while running.join_next().await.is_some() {}
     Ok(taken)
+}
+
+fn spawn_work(
+    running: &mut JoinSet<()>,
+    pool: &PgPool,
+    devices: &Devices,
+    row: ActionRow,
+    permit: OwnedSemaphorePermit,
+) {
+    let (pool, devices) = (pool.clone(), devices.clone());
+    running.spawn(async move {
+        let id = row.action_id;
+        if let Err(err) = work(&pool, &devices, row).await {
+            tracing::warn!(action = id, error = %err, "containment jobs: step failed");
+            // Tried again after a pause; the lease would free it anyway.
+            if let Ok(mut conn) = pool.acquire().await {
+                let _ = jobs::release(&mut conn, id, 10.0, Some(&err.to_string())).await;
+            }
+        }
+        drop(permit);
+    });
 }
 
 /// What to do with the lease after a step.

@@ -32,7 +32,11 @@ pub(crate) enum Mode {
     Down,
     /// Takes the change but never reports it in force.
     NeverInForce,
+    /// Answers as `Normal`, after [`SLOW`].
+    Slow,
 }
+
+const SLOW: std::time::Duration = std::time::Duration::from_secs(8);
 
 #[derive(Clone)]
 pub(crate) struct Device {
@@ -77,6 +81,7 @@ async fn answer(State(device): State<Device>, Json(order): Json<Value>) -> Respo
     match mode {
         Mode::Refuse => return (StatusCode::BAD_REQUEST, "no such zone").into_response(),
         Mode::Down => return (StatusCode::SERVICE_UNAVAILABLE, "maintenance").into_response(),
+        Mode::Slow => tokio::time::sleep(SLOW).await,
         Mode::Normal | Mode::NeverInForce => {}
     }
     let target = order["target"].as_str().unwrap_or_default().to_owned();
@@ -86,7 +91,7 @@ async fn answer(State(device): State<Device>, Json(order): Json<Value>) -> Respo
         "undo" => held.retain(|t| *t != target),
         _ => {}
     }
-    let in_force = held.contains(&target) && mode == Mode::Normal;
+    let in_force = held.contains(&target) && matches!(mode, Mode::Normal | Mode::Slow);
     Json(json!({ "in_force": in_force, "held": held.len() })).into_response()
 }
 
@@ -263,6 +268,50 @@ async fn an_undo_while_a_worker_still_holds_the_verified_action_is_not_put_off_t
     assert_eq!(work(&db).await, 1, "the undo is due at once, not in an hour");
     assert_eq!(state(&db, asked.action_id).await, "undone");
     assert!(device.held().is_empty());
+}
+
+#[tokio::test]
+async fn a_command_line_tool_leaves_due_actions_to_the_servers() {
+    let Lab { db, backend, analyst, .. } = Lab::new().await;
+    let incident_id = incident(&db, &backend).await;
+    let asked = request(&backend, &analyst, &block("203.0.113.7", "k", Some(incident_id))).await.expect("request");
+    let settings = riposte_backend::AuthSettings {
+        password_cost: riposte_backend::settings::PasswordCost::for_tests(),
+        ..Default::default()
+    };
+    let tool = Backend::without_workers(db.pool.clone(), settings).await.expect("tool backend");
+    // Workers take due actions at start, then every second: a worker in the tool would have by now.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(events(&db, asked.action_id).await, ["requested"], "a process that exits at once never takes one");
+    let held = "select count(*) from containment_action where lease_until is not null";
+    assert_eq!(count(&db, held).await, 0);
+    drop(tool);
+    assert_eq!(work(&db).await, 1);
+    assert_eq!(state(&db, asked.action_id).await, "verified");
+}
+
+#[tokio::test]
+async fn a_slow_device_holds_back_no_other_action() {
+    let Lab { db, backend, analyst, .. } = Lab::new().await;
+    let slow = Device::start().await;
+    slow.set(Mode::Slow);
+    add_connector(&db, "slow", &slow.url, &[]).await;
+    let incident_id = incident(&db, &backend).await;
+    let _workers = riposte_backend::containment::jobs::start(db.pool.clone());
+    let stuck = ContainRequest { connector: "slow", ..block("203.0.113.8", "s", Some(incident_id)) };
+    let stuck = request(&backend, &analyst, &stuck).await.expect("slow request");
+    let started = std::time::Instant::now();
+    while slow.ops().is_empty() {
+        assert!(started.elapsed() < SLOW / 2, "the slow device was never called");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let quick = request(&backend, &analyst, &block("203.0.113.7", "q", Some(incident_id))).await.expect("request");
+    while state(&db, quick.action_id).await != "verified" {
+        assert!(started.elapsed() < SLOW * 3 / 4, "the quick action waited for the slow device");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state(&db, stuck.action_id).await, "applying", "still waiting on the slow device");
 }
 
 #[tokio::test]
