@@ -16,6 +16,7 @@ pub mod email;
 pub mod enrichment;
 pub mod error;
 pub mod escalation;
+pub mod handoff;
 pub mod incidents;
 pub mod indicators;
 pub mod ingest;
@@ -71,12 +72,8 @@ impl Backend {
         let auth = auth::AuthContext::new(settings).await?;
         let pipeline = pipeline::Pipeline::idle();
         let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
-        let ingest = ingest::IngestQueue::start(
-            pool.clone(),
-            IngestSettings::default(),
-            pipeline.waker(),
-            storm_policies.clone(),
-        );
+        let ingest =
+            ingest::IngestQueue::start(pool.clone(), IngestSettings::default(), &pipeline, storm_policies.clone());
         Ok(Self {
             pool,
             auth: std::sync::Arc::new(auth),
@@ -108,7 +105,7 @@ impl Backend {
         let containment_jobs = Some(std::sync::Arc::new(containment::jobs::start(pool.clone())));
         let siem_sender = std::sync::Arc::new(siem::start(pool.clone()));
         let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
-        let ingest = ingest::IngestQueue::start(pool.clone(), ingest, pipeline.waker(), storm_policies.clone());
+        let ingest = ingest::IngestQueue::start(pool.clone(), ingest, &pipeline, storm_policies.clone());
         Ok(Self {
             pool,
             auth: std::sync::Arc::new(auth),

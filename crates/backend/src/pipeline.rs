@@ -14,6 +14,7 @@ use crate::correlation;
 use crate::enrichment;
 use crate::enrichment::filter::ContextFilters;
 use crate::escalation;
+use crate::handoff::HandOff;
 use crate::ingest::ALERTS_CHANNEL;
 use crate::live;
 use crate::store::pipeline::{self, Pending};
@@ -36,6 +37,7 @@ const MAX_ATTEMPTS: u32 = 3;
 /// The running pipeline worker; it stops when this is dropped.
 pub struct Pipeline {
     wake: Arc<Notify>,
+    handoff: Arc<HandOff>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -43,19 +45,26 @@ impl Pipeline {
     /// Starts the worker on the current runtime. It first drains whatever a previous run left.
     pub fn start(pool: PgPool) -> Pipeline {
         let wake = Arc::new(Notify::new());
+        let handoff = Arc::new(HandOff::default());
         let (stop, stopped) = oneshot::channel();
-        tokio::spawn(run(pool, wake.clone(), stopped));
-        Pipeline { wake, _stop: stop }
+        let worker = Worker { handoff: handoff.clone(), ..Worker::default() };
+        tokio::spawn(run(pool, worker, wake.clone(), stopped));
+        Pipeline { wake, handoff, _stop: stop }
     }
 
     /// A pipeline with no worker, for a process that stores no alerts (a command-line tool).
     pub fn idle() -> Pipeline {
-        Pipeline { wake: Arc::new(Notify::new()), _stop: oneshot::channel().0 }
+        Pipeline { wake: Arc::new(Notify::new()), handoff: Arc::default(), _stop: oneshot::channel().0 }
     }
 
     /// The handle ingest pokes after each commit that stored new alerts.
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()
+    }
+
+    /// Where ingest leaves the alerts it committed for this pipeline.
+    pub fn handoff(&self) -> Arc<HandOff> {
+        self.handoff.clone()
     }
 }
 
@@ -63,6 +72,8 @@ impl Pipeline {
 #[derive(Debug, Default)]
 pub struct Worker {
     filters: ContextFilters,
+    /// Alerts this process's ingest committed (empty for a worker of its own, as in tests).
+    handoff: Arc<HandOff>,
 }
 
 impl Worker {
@@ -81,7 +92,7 @@ impl Worker {
 pub async fn run_batch(pool: &PgPool, limit: i64, worker: &mut Worker) -> Result<usize, BackendError> {
     let mut timer = StageTimer::start();
     let mut tx = pool.begin().await?;
-    let claimed = pipeline::claim(&mut tx, limit).await?;
+    let claimed = pipeline::claim(&mut tx, limit, &worker.handoff).await?;
     let context = pipeline::claim_context(&mut tx, limit).await?;
     if claimed.ids.is_empty() && context.is_empty() {
         return Ok(0);
@@ -183,9 +194,8 @@ async fn prune(pool: &PgPool) -> Result<u64, BackendError> {
     Ok(pruned)
 }
 
-async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
+async fn run(pool: PgPool, mut worker: Worker, wake: Arc<Notify>, mut stop: oneshot::Receiver<()>) {
     let mut last_prune: Option<Instant> = None;
-    let mut worker = Worker::default();
     loop {
         let passed = match run_while_full(&pool, &mut worker).await {
             Ok(n) => n,

@@ -64,5 +64,5 @@ pub async fn raise(
         unmapped: None,
     };
     let stored = insert_alerts(conn, &[&alert], &[None]).await?;
-    stored.first().map(|s| s.alert_id).ok_or(BackendError::NotFound("raised alert"))
+    stored.stored.first().map(|s| s.alert_id).ok_or(BackendError::NotFound("raised alert"))
 }

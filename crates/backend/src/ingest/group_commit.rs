@@ -14,12 +14,17 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use crate::store::alerts::{self, Stored, StormHint};
+use crate::handoff::HandOff;
+use crate::pipeline::Pipeline;
+use crate::store::alerts::{self, Inserted, Stored, StormHint};
 use crate::store::context_events;
+use crate::store::pipeline::Pending;
 use crate::storm_cache::{StormPolicyCache, policy_for};
 use crate::{BackendError, IngestSettings};
 
 type Outcome = Result<(Vec<Stored>, u64), BackendError>;
+/// Each job's outcome, in order, and the alerts the write created (for the pipeline).
+type Written = (Vec<(Vec<Stored>, u64)>, Vec<Pending>);
 
 struct Job {
     alerts: Vec<NewAlert>,
@@ -43,12 +48,12 @@ pub struct IngestQueue {
 }
 
 impl IngestQueue {
-    /// Starts `settings.writers` writer tasks on the current runtime; each wakes `pipeline`
-    /// after a commit that stored new alerts.
+    /// Starts `settings.writers` writer tasks on the current runtime; after a commit that
+    /// stored new alerts, each hands them to `pipeline` and wakes it.
     pub fn start(
         pool: PgPool,
         settings: IngestSettings,
-        pipeline: Arc<Notify>,
+        pipeline: &Pipeline,
         policies: Arc<StormPolicyCache>,
     ) -> IngestQueue {
         let (sender, receiver) = mpsc::unbounded_channel();
@@ -57,7 +62,8 @@ impl IngestQueue {
         for _ in 0..settings.writers.max(1) {
             let writer = Writer {
                 pool: pool.clone(),
-                pipeline: pipeline.clone(),
+                pipeline: pipeline.waker(),
+                handoff: pipeline.handoff(),
                 policies: policies.clone(),
                 writing: writing.clone(),
             };
@@ -99,13 +105,15 @@ struct Writer {
     pool: PgPool,
     /// Woken after a commit that stored new alerts.
     pipeline: Arc<Notify>,
+    /// Given the alerts a commit stored.
+    handoff: Arc<HandOff>,
     policies: Arc<StormPolicyCache>,
     /// Writers in the middle of a write, this one included.
     writing: Arc<AtomicUsize>,
 }
 
 async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, max_group: usize) {
-    let Writer { pool, pipeline, policies, writing } = &writer;
+    let Writer { pool, pipeline, handoff, policies, writing } = &writer;
     let mut own = OwnConnections::new(pool);
     // Requests in the previous group: about how many senders are waiting on us.
     let mut expected = 1;
@@ -130,8 +138,9 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
             "ingest group written"
         );
         match written {
-            Ok(outcomes) => {
-                if outcomes.iter().any(stored_new_alerts) {
+            Ok((outcomes, new)) => {
+                if !new.is_empty() {
+                    handoff.give(new);
                     pipeline.notify_one();
                 }
                 for (job, outcome) in group.into_iter().zip(outcomes) {
@@ -142,11 +151,15 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
             Err(err) if group.len() > 1 => {
                 tracing::warn!(error = %err, requests = group.len(), "group write failed; writing requests one by one");
                 for job in group {
-                    let outcome =
-                        own.write(policies, pool, std::slice::from_ref(&job), false).await.map(|mut o| o.remove(0));
-                    if outcome.as_ref().is_ok_and(stored_new_alerts) {
-                        pipeline.notify_one();
-                    }
+                    let outcome = own.write(policies, pool, std::slice::from_ref(&job), false).await.map(
+                        |(mut outcomes, new)| {
+                            if !new.is_empty() {
+                                handoff.give(new);
+                                pipeline.notify_one();
+                            }
+                            outcomes.remove(0)
+                        },
+                    );
                     let _ = job.reply.send(outcome);
                 }
             }
@@ -158,11 +171,6 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
         }
         writing.fetch_sub(1, Ordering::AcqRel);
     }
-}
-
-/// Whether a request's outcome created any alert (the pipeline then has work).
-fn stored_new_alerts((stored, _): &(Vec<Stored>, u64)) -> bool {
-    stored.iter().any(|s| s.created)
 }
 
 /// Each alert's storm key under its source's policy, so that the insert can place it straight
@@ -252,7 +260,7 @@ impl OwnConnections {
         pool: &PgPool,
         group: &[Job],
         may_split: bool,
-    ) -> Result<Vec<(Vec<Stored>, u64)>, BackendError> {
+    ) -> Result<Written, BackendError> {
         let written = write_group(self, policies, pool, group, may_split).await;
         if written.is_err() {
             (self.main, self.helper) = (None, None);
@@ -284,7 +292,7 @@ async fn write_group(
     pool: &PgPool,
     group: &[Job],
     may_split: bool,
-) -> Result<Vec<(Vec<Stored>, u64)>, BackendError> {
+) -> Result<Written, BackendError> {
     // Repeats within the group point at their first copy (one statement cannot insert a
     // key twice); only the first copy can count as created.
     let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
@@ -311,8 +319,11 @@ async fn write_group(
     let stored = if with_context {
         // Alerts and their context events commit together.
         let mut tx = own.main().await?.begin().await?;
-        let stored =
-            if unique.is_empty() { Vec::new() } else { alerts::insert_alerts(&mut tx, &unique, &hints).await? };
+        let stored = if unique.is_empty() {
+            Inserted::default()
+        } else {
+            alerts::insert_alerts(&mut tx, &unique, &hints).await?
+        };
         for job in group {
             new_context.push(context_events::insert_context_events(&mut tx, &job.context).await?);
         }
@@ -322,7 +333,7 @@ async fn write_group(
         // One statement is its own transaction: no BEGIN and COMMIT round trips.
         new_context.resize(group.len(), 0);
         if unique.is_empty() {
-            Vec::new()
+            Inserted::default()
         } else if may_split && unique.len() >= SPLIT_FROM {
             // Both halves commit before any request is answered. Should one fail, the other
             // stays stored, and the sender's retry finds its alerts as repeats: none is lost
@@ -333,12 +344,13 @@ async fn write_group(
                 alerts::insert_alerts(main, &unique[..half], &hints[..half]),
                 alerts::insert_alerts(helper, &unique[half..], &hints[half..]),
             )?;
-            [first, second].concat()
+            first.and(second)
         } else {
             alerts::insert_alerts(own.main().await?, &unique, &hints).await?
         }
     };
-    Ok(positions
+    let Inserted { stored, new } = stored;
+    let outcomes = positions
         .into_iter()
         .zip(new_context)
         .map(|(position, context)| {
@@ -348,5 +360,6 @@ async fn write_group(
                 .collect();
             (outcomes, context)
         })
-        .collect())
+        .collect();
+    Ok((outcomes, new))
 }

@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 
 use riposte_domain::alert::NewAlert;
+use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
 use crate::BackendError;
+use crate::store::pipeline::Pending;
 
 /// What became of one submitted alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +16,23 @@ pub struct Stored {
     pub alert_id: i64,
     /// False when the same alert (same source and dedup key) was already stored.
     pub created: bool,
+}
+
+/// What one insert of many alerts did: each alert's outcome, in order, and the alerts it
+/// created as the pipeline will want them.
+#[derive(Debug, Default)]
+pub struct Inserted {
+    pub stored: Vec<Stored>,
+    pub new: Vec<Pending>,
+}
+
+impl Inserted {
+    /// This insert's alerts followed by `other`'s.
+    pub fn and(mut self, other: Inserted) -> Inserted {
+        self.stored.extend(other.stored);
+        self.new.extend(other.new);
+        self
+    }
 }
 
 /// Where an alert would fall under its source's storm policy.
@@ -27,15 +46,18 @@ pub struct StormHint {
 /// repeats of stored alerts return the existing id. An alert whose storm (by `hints`, one per
 /// alert) is running is stored already pointing at the storm's head. Callers pass alerts
 /// whose `(source, dedup_key)` are distinct within the batch.
+/// A row the insert returns: id, source, dedup key, received, event time, storm head.
+type Row = (i64, String, String, OffsetDateTime, Option<OffsetDateTime>, Option<i64>);
+
 pub async fn insert_alerts(
     conn: &mut PgConnection,
     alerts: &[&NewAlert],
     hints: &[Option<StormHint>],
-) -> Result<Vec<Stored>, BackendError> {
+) -> Result<Inserted, BackendError> {
     let columns = Columns::of(alerts, hints)?;
     // The lean form on purpose: no join back to the input and no per-row subqueries, so the
     // statement costs little more than the rows' own writes.
-    let inserted: Vec<(i64, String, String)> = sqlx::query_as(
+    let inserted: Vec<Row> = sqlx::query_as(
         "with inserted as ( \
              insert into alert (source, source_ref, dedup_key, title, description, severity, event_time, \
                                 entities, attack_techniques, tags, raw, flow_id, unmapped, rollup_id) \
@@ -51,11 +73,11 @@ pub async fn insert_alerts(
                  as t(source, source_ref, dedup_key, title, description, severity, event_time_ms, entities, \
                       techniques, tags, raw, flow_id, unmapped, storm_key, window_secs) \
              on conflict (source, dedup_key) do nothing \
-             returning alert_id, source, dedup_key \
+             returning alert_id, source, dedup_key, received_at, event_time, rollup_id \
          ), queued as ( \
              insert into alert_pipeline (alert_id) select alert_id from inserted \
          ) \
-         select alert_id, source, dedup_key from inserted",
+         select alert_id, source, dedup_key, received_at, event_time, rollup_id from inserted",
     )
     .bind(&columns.source)
     .bind(&columns.source_ref)
@@ -74,9 +96,9 @@ pub async fn insert_alerts(
     .bind(&columns.storm_window)
     .fetch_all(&mut *conn)
     .await?;
-    let mut created: HashMap<(&str, &str), i64> = HashMap::with_capacity(inserted.len());
-    for (alert_id, source, dedup_key) in &inserted {
-        created.insert((source.as_str(), dedup_key.as_str()), *alert_id);
+    let mut created: HashMap<(&str, &str), &Row> = HashMap::with_capacity(inserted.len());
+    for row in &inserted {
+        created.insert((row.1.as_str(), row.2.as_str()), row);
     }
     let repeats: Vec<&NewAlert> = alerts
         .iter()
@@ -84,19 +106,34 @@ pub async fn insert_alerts(
         .filter(|a| !created.contains_key(&(a.source.as_str(), a.dedup_key.0.as_str())))
         .collect();
     let existing = existing_ids(conn, &repeats).await?;
-    alerts
-        .iter()
-        .map(|alert| {
-            let key = (alert.source.as_str(), alert.dedup_key.0.as_str());
-            match created.get(&key) {
-                Some(&alert_id) => Ok(Stored { alert_id, created: true }),
-                None => existing
-                    .get(&key)
-                    .map(|&alert_id| Stored { alert_id, created: false })
-                    .ok_or_else(|| BackendError::Internal(format!("alert {:?} neither inserted nor found", key.1))),
+    let mut new = Vec::with_capacity(inserted.len());
+    let mut stored = Vec::with_capacity(alerts.len());
+    for alert in alerts {
+        let key = (alert.source.as_str(), alert.dedup_key.0.as_str());
+        match created.get(&key) {
+            Some(&&(alert_id, _, _, received_at, event_time, rollup_id)) => {
+                stored.push(Stored { alert_id, created: true });
+                new.push(Pending {
+                    alert_id,
+                    source: alert.source.clone(),
+                    title: alert.title.clone(),
+                    severity: alert.severity.ocsf_id(),
+                    entities: Json(alert.entities.clone()),
+                    attack_techniques: alert.attack_techniques.clone(),
+                    received_at,
+                    event_time,
+                    rollup_id,
+                });
             }
-        })
-        .collect()
+            None => match existing.get(&key) {
+                Some(&alert_id) => stored.push(Stored { alert_id, created: false }),
+                None => {
+                    return Err(BackendError::Internal(format!("alert {:?} neither inserted nor found", key.1)));
+                }
+            },
+        }
+    }
+    Ok(Inserted { stored, new })
 }
 
 /// The ids of alerts already stored under these keys. A new statement also sees a repeat

@@ -7,6 +7,7 @@ use sqlx::{FromRow, PgConnection};
 use time::OffsetDateTime;
 
 use crate::BackendError;
+use crate::handoff::HandOff;
 
 /// Held for the length of one pipeline transaction, so that several server processes on one
 /// database take turns and each alert passes the stages once, in id order.
@@ -37,8 +38,9 @@ pub struct Claimed {
 }
 
 /// Takes the pipeline lock (waiting for another process's batch) and reads up to `limit`
-/// waiting alerts, oldest first. Call inside a transaction; [`finish`] in the same one.
-pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Claimed, BackendError> {
+/// waiting alerts, oldest first: from `handoff` where ingest handed them over, else from the
+/// table. Call inside a transaction; [`finish`] in the same one.
+pub async fn claim(conn: &mut PgConnection, limit: i64, handoff: &HandOff) -> Result<Claimed, BackendError> {
     lock(&mut *conn).await?;
     let ids: Vec<i64> = sqlx::query_scalar("select alert_id from alert_pipeline order by alert_id limit $1")
         .bind(limit)
@@ -47,16 +49,38 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Claimed, Backe
     if ids.is_empty() {
         return Ok(Claimed { ids, alerts: Vec::new() });
     }
+    let held = handoff.take(&ids);
+    let missing: Vec<i64> = ids.iter().zip(&held).filter(|(_, h)| h.is_none()).map(|(id, _)| *id).collect();
+    let mut read = read_pending(conn, &missing).await?.into_iter().peekable();
+    let mut alerts = Vec::with_capacity(ids.len());
+    for (id, held) in ids.iter().zip(held) {
+        match held {
+            Some(alert) => alerts.push(alert),
+            // An id without a row (deleted since it was queued) is skipped, as the join did.
+            None => {
+                if read.peek().is_some_and(|a| a.alert_id == *id) {
+                    alerts.extend(read.next());
+                }
+            }
+        }
+    }
+    Ok(Claimed { ids, alerts })
+}
+
+/// The alerts behind `ids` (ascending), in their order.
+pub async fn read_pending(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<Pending>, BackendError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     // Rows by primary key, one probe per id: the planner cannot see an array's size and
     // would otherwise scan the whole alert table.
-    let alerts = sqlx::query_as(
+    Ok(sqlx::query_as(
         "select a.alert_id, a.source, a.title, a.severity, a.entities, a.attack_techniques, a.received_at, a.event_time, a.rollup_id \
          from unnest($1::int8[]) with ordinality as w(alert_id, ord) join alert a using (alert_id) order by w.ord",
     )
-    .bind(&ids)
+    .bind(ids)
     .fetch_all(conn)
-    .await?;
-    Ok(Claimed { ids, alerts })
+    .await?)
 }
 
 /// A stored context event waiting for the escalation stage.

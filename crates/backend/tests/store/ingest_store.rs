@@ -108,3 +108,34 @@ async fn tags_and_techniques_keep_every_character() {
     assert_eq!(row.tags, tags);
     assert_eq!(row.attack_techniques, ["T1059.001", "T1110"]);
 }
+
+#[tokio::test]
+async fn the_pipeline_gets_from_ingest_in_memory_what_it_would_read_from_the_table() {
+    let db = TestDb::new().await;
+    // No pipeline worker: what ingest hands over stays there to be compared.
+    let settings = riposte_backend::AuthSettings {
+        password_cost: riposte_backend::settings::PasswordCost::for_tests(),
+        ..Default::default()
+    };
+    let backend = riposte_backend::Backend::without_workers(db.pool.clone(), settings).await.expect("backend");
+    let token = ids_token(&backend).await;
+    let batch = r#"[{"title":"ET SCAN \"quoted\" sweep","severity":"critical","source_ref":"h1",
+                     "event_time":"2026-11-23T10:11:12.345Z","attack_techniques":["T1046"],
+                     "entities":[{"kind":"ip","value":"203.0.113.7","role":"source"},{"kind":"user","value":"Zoë"}]},
+                    {"title":"b","severity":"low"},
+                    {"title":"ET SCAN \"quoted\" sweep","severity":"critical","source_ref":"h1"}]"#;
+    let stored = ingest_alerts(&backend, &token, alerts(batch, &token.source)).await.expect("stored");
+    let ids: Vec<i64> = vec![stored[0].alert_id, stored[1].alert_id];
+    let handoff = backend.pipeline.handoff();
+    assert_eq!(handoff.len(), 2, "the repeat was not created, so not handed over");
+
+    let held: Vec<String> = handoff.take(&ids).into_iter().map(|p| format!("{:?}", p.expect("held"))).collect();
+    let mut conn = db.pool.acquire().await.expect("connection");
+    let read: Vec<String> = riposte_backend::store::pipeline::read_pending(&mut conn, &ids)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|p| format!("{p:?}"))
+        .collect();
+    assert_eq!(held, read);
+}
