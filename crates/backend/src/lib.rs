@@ -69,24 +69,15 @@ impl Backend {
     /// never takes a pipeline batch or a containment action's lease and then exits with it
     /// (the action would wait out the lease). Alerts it stores wait for a server's pipeline.
     pub async fn without_workers(pool: PgPool, settings: AuthSettings) -> Result<Self, BackendError> {
-        let auth = auth::AuthContext::new(settings).await?;
-        let pipeline = pipeline::Pipeline::idle();
-        let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
-        let ingest =
-            ingest::IngestQueue::start(pool.clone(), IngestSettings::default(), &pipeline, storm_policies.clone());
-        Ok(Self {
-            pool,
-            auth: std::sync::Arc::new(auth),
-            ingest: std::sync::Arc::new(ingest),
-            token_cache: std::sync::Arc::default(),
-            pipeline: std::sync::Arc::new(pipeline),
-            storm_policies,
-            notifier: std::sync::Arc::new(background::idle()),
-            sla_watch: std::sync::Arc::new(background::idle()),
-            precision_refresh: std::sync::Arc::new(background::idle()),
+        let workers = Workers {
+            pipeline: pipeline::Pipeline::idle(),
+            notifier: background::idle(),
+            sla_watch: background::idle(),
+            precision_refresh: background::idle(),
             containment_jobs: None,
-            siem_sender: std::sync::Arc::new(background::idle()),
-        })
+            siem_sender: background::idle(),
+        };
+        Self::assemble(pool, settings, IngestSettings::default(), workers).await
     }
 
     /// As [`Backend::new`], and starts the ingest writers and the alert pipeline (they stop
@@ -96,28 +87,50 @@ impl Backend {
         settings: AuthSettings,
         ingest: IngestSettings,
     ) -> Result<Self, BackendError> {
-        let auth = auth::AuthContext::new(settings).await?;
         escalation::rules::ensure_defaults(&pool).await?;
-        let notifier = std::sync::Arc::new(notify::start(pool.clone()));
-        let sla_watch = std::sync::Arc::new(incidents::sla::watch(pool.clone()));
-        let precision_refresh = std::sync::Arc::new(enrichment::precision::refresher(pool.clone()));
-        let pipeline = pipeline::Pipeline::start(pool.clone());
-        let containment_jobs = Some(std::sync::Arc::new(containment::jobs::start(pool.clone())));
-        let siem_sender = std::sync::Arc::new(siem::start(pool.clone()));
-        let storm_policies = std::sync::Arc::new(storm_cache::StormPolicyCache::default());
-        let ingest = ingest::IngestQueue::start(pool.clone(), ingest, &pipeline, storm_policies.clone());
+        let workers = Workers {
+            notifier: notify::start(pool.clone()),
+            sla_watch: incidents::sla::watch(pool.clone()),
+            precision_refresh: enrichment::precision::refresher(pool.clone()),
+            pipeline: pipeline::Pipeline::start(pool.clone()),
+            containment_jobs: Some(containment::jobs::start(pool.clone())),
+            siem_sender: siem::start(pool.clone()),
+        };
+        Self::assemble(pool, settings, ingest, workers).await
+    }
+
+    async fn assemble(
+        pool: PgPool,
+        settings: AuthSettings,
+        ingest: IngestSettings,
+        workers: Workers,
+    ) -> Result<Self, BackendError> {
+        use std::sync::Arc;
+        let auth = auth::AuthContext::new(settings).await?;
+        let storm_policies = Arc::new(storm_cache::StormPolicyCache::default());
+        let ingest = ingest::IngestQueue::start(pool.clone(), ingest, &workers.pipeline, storm_policies.clone());
         Ok(Self {
             pool,
-            auth: std::sync::Arc::new(auth),
-            ingest: std::sync::Arc::new(ingest),
-            token_cache: std::sync::Arc::default(),
-            pipeline: std::sync::Arc::new(pipeline),
+            auth: Arc::new(auth),
+            ingest: Arc::new(ingest),
+            token_cache: Arc::default(),
+            pipeline: Arc::new(workers.pipeline),
             storm_policies,
-            notifier,
-            sla_watch,
-            precision_refresh,
-            containment_jobs,
-            siem_sender,
+            notifier: Arc::new(workers.notifier),
+            sla_watch: Arc::new(workers.sla_watch),
+            precision_refresh: Arc::new(workers.precision_refresh),
+            containment_jobs: workers.containment_jobs.map(Arc::new),
+            siem_sender: Arc::new(workers.siem_sender),
         })
     }
+}
+
+/// The background work a backend runs; idle stand-ins for a command-line tool.
+struct Workers {
+    pipeline: pipeline::Pipeline,
+    notifier: background::Periodic,
+    sla_watch: background::Periodic,
+    precision_refresh: background::Periodic,
+    containment_jobs: Option<containment::jobs::ActionJobs>,
+    siem_sender: background::Periodic,
 }
