@@ -77,6 +77,12 @@ impl TestDb {
     pub async fn backend(&self) -> Backend {
         self.backend_with(ThrottlePolicy::default()).await
     }
+
+    /// A backend as a command-line tool has it: no background work, cheap hashing.
+    pub async fn tool_backend(&self) -> Backend {
+        let settings = AuthSettings { password_cost: PasswordCost::for_tests(), ..AuthSettings::default() };
+        Backend::without_workers(self.pool.clone(), settings).await.expect("tool backend")
+    }
 }
 
 async fn prepare_database(name: &str) -> Result<(), sqlx::Error> {

@@ -139,10 +139,7 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
         );
         match written {
             Ok((outcomes, new)) => {
-                if !new.is_empty() {
-                    handoff.give(new);
-                    pipeline.notify_one();
-                }
+                hand_over(handoff, pipeline, new);
                 for (job, outcome) in group.into_iter().zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
                 }
@@ -153,10 +150,7 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
                 for job in group {
                     let outcome = own.write(policies, pool, std::slice::from_ref(&job), false).await.map(
                         |(mut outcomes, new)| {
-                            if !new.is_empty() {
-                                handoff.give(new);
-                                pipeline.notify_one();
-                            }
+                            hand_over(handoff, pipeline, new);
                             outcomes.remove(0)
                         },
                     );
@@ -170,6 +164,14 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
             }
         }
         writing.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// After a commit: the alerts it created go to the pipeline, which is woken for them.
+fn hand_over(handoff: &HandOff, pipeline: &Notify, new: Vec<Pending>) {
+    if !new.is_empty() {
+        handoff.give(new);
+        pipeline.notify_one();
     }
 }
 

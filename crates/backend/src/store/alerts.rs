@@ -42,13 +42,13 @@ pub struct StormHint {
     pub window_secs: i32,
 }
 
+/// A row the insert returns: id, source, dedup key, received, event time, storm head.
+type Row = (i64, String, String, OffsetDateTime, Option<OffsetDateTime>, Option<i64>);
+
 /// Inserts many alerts in one statement, queueing the new ones for the post-commit pipeline;
 /// repeats of stored alerts return the existing id. An alert whose storm (by `hints`, one per
 /// alert) is running is stored already pointing at the storm's head. Callers pass alerts
 /// whose `(source, dedup_key)` are distinct within the batch.
-/// A row the insert returns: id, source, dedup key, received, event time, storm head.
-type Row = (i64, String, String, OffsetDateTime, Option<OffsetDateTime>, Option<i64>);
-
 pub async fn insert_alerts(
     conn: &mut PgConnection,
     alerts: &[&NewAlert],

@@ -275,11 +275,7 @@ async fn a_command_line_tool_leaves_due_actions_to_the_servers() {
     let Lab { db, backend, analyst, .. } = Lab::new().await;
     let incident_id = incident(&db, &backend).await;
     let asked = request(&backend, &analyst, &block("203.0.113.7", "k", Some(incident_id))).await.expect("request");
-    let settings = riposte_backend::AuthSettings {
-        password_cost: riposte_backend::settings::PasswordCost::for_tests(),
-        ..Default::default()
-    };
-    let tool = Backend::without_workers(db.pool.clone(), settings).await.expect("tool backend");
+    let tool = db.tool_backend().await;
     // Workers take due actions at start, then every second: a worker in the tool would have by now.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(events(&db, asked.action_id).await, ["requested"], "a process that exits at once never takes one");

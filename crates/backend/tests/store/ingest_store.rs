@@ -113,11 +113,7 @@ async fn tags_and_techniques_keep_every_character() {
 async fn the_pipeline_gets_from_ingest_in_memory_what_it_would_read_from_the_table() {
     let db = TestDb::new().await;
     // No pipeline worker: what ingest hands over stays there to be compared.
-    let settings = riposte_backend::AuthSettings {
-        password_cost: riposte_backend::settings::PasswordCost::for_tests(),
-        ..Default::default()
-    };
-    let backend = riposte_backend::Backend::without_workers(db.pool.clone(), settings).await.expect("backend");
+    let backend = db.tool_backend().await;
     let token = ids_token(&backend).await;
     let batch = r#"[{"title":"ET SCAN \"quoted\" sweep","severity":"critical","source_ref":"h1",
                      "event_time":"2026-11-23T10:11:12.345Z","attack_techniques":["T1046"],
