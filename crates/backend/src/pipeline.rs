@@ -42,13 +42,34 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Starts the worker on the current runtime. It first drains whatever a previous run left.
+    /// Starts the worker on a thread, runtime and connections of its own: its long stretches
+    /// of work (planning a batch of 20,000 alerts, a transaction of seconds) then hold no
+    /// thread that answers requests and none of the shared pool's connections. It first
+    /// drains whatever a previous run left.
     pub fn start(pool: PgPool) -> Pipeline {
         let wake = Arc::new(Notify::new());
         let handoff = Arc::new(HandOff::default());
         let (stop, stopped) = oneshot::channel();
         let worker = Worker { handoff: handoff.clone(), ..Worker::default() };
-        tokio::spawn(run(pool, worker, wake.clone(), stopped));
+        let options = (*pool.connect_options()).clone();
+        let woken = wake.clone();
+        let spawned = std::thread::Builder::new().name("riposte-pipeline".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    return tracing::error!(error = %err, "alert pipeline: no runtime; alerts wait in the outbox");
+                }
+            };
+            runtime.block_on(async move {
+                // Connections of its own: a connection serves the runtime that opened it.
+                let own = sqlx::postgres::PgPoolOptions::new().max_connections(3).connect_lazy_with(options);
+                run(own.clone(), worker, woken, stopped).await;
+                own.close().await;
+            });
+        });
+        if let Err(err) = spawned {
+            tracing::error!(error = %err, "alert pipeline: no thread; alerts wait in the outbox");
+        }
         Pipeline { wake, handoff, _stop: stop }
     }
 
@@ -104,7 +125,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64, worker: &mut Worker) -> Result
     let singles: Vec<&Pending> = claimed.alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
     let enriched = enrichment::enrich(&mut tx, &singles, &mut worker.filters).await?;
     timer.lap("enrich");
-    let mut incidents = correlation::correlate(&mut tx, &singles, &rolled, &enriched.scores).await?;
+    let mut incidents = correlation::correlate(&mut tx, pool, &singles, &rolled, &enriched.scores).await?;
     timer.lap("correlate");
     incidents.extend(escalation::escalate(&mut tx, &claimed.alerts, &context, &enriched).await?);
     timer.lap("escalate");
@@ -126,17 +147,17 @@ pub async fn run_batch(pool: &PgPool, limit: i64, worker: &mut Worker) -> Result
 }
 
 /// Milliseconds per stage of one batch, for the debug log: where a slow pipeline spends.
-struct StageTimer {
+pub(crate) struct StageTimer {
     last: Instant,
     laps: Vec<(&'static str, u128)>,
 }
 
 impl StageTimer {
-    fn start() -> StageTimer {
+    pub(crate) fn start() -> StageTimer {
         StageTimer { last: Instant::now(), laps: Vec::new() }
     }
 
-    fn lap(&mut self, stage: &'static str) {
+    pub(crate) fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
         self.laps.push((stage, now.duration_since(self.last).as_millis()));
         self.last = now;

@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use riposte_domain::alert::{Entity, EntityKind, Severity};
 use riposte_domain::correlation::join_keys;
 use riposte_domain::incident::Priority;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use crate::BackendError;
 use crate::alerts::epoch_ms;
+use crate::pipeline::StageTimer;
 use crate::store::correlation as store;
 use crate::store::incident_links::{self, EntitySeen, Growth, NewLink, Opening};
 use crate::store::pipeline::Pending;
@@ -30,8 +31,10 @@ pub const PANEL_SKIPS: [EntityKind; 3] = [EntityKind::Port, EntityKind::Protocol
 
 /// Correlates a batch's alerts that are not storm members (`singles`), each with its triage
 /// score; storm members add to their head's incident. Returns the incidents it changed.
+/// `beside` lends a second connection for the writes that need not share the transaction.
 pub async fn correlate(
     conn: &mut PgConnection,
+    beside: &PgPool,
     singles: &[&Pending],
     rolled: &RolledUp,
     scores: &HashMap<i64, u8>,
@@ -39,9 +42,15 @@ pub async fn correlate(
     let mut growth: BTreeMap<i64, Growth> = BTreeMap::new();
     // Alerts per (incident, source), for the narrative.
     let mut sources: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    // This batch's alerts as linked: alert to (incident, source).
+    let mut linked_now: HashMap<i64, (i64, &str)> = HashMap::new();
+    // Incidents opened here (their growth is in the insert) and grown.
+    let mut changed: BTreeSet<i64> = BTreeSet::new();
+    let mut timer = StageTimer::start();
     if !singles.is_empty() {
         let rules = store::load_rules(&mut *conn).await?;
         let exclusions = store::load_exclusions(&mut *conn).await?;
+        timer.lap("rules");
         let inputs: Vec<AlertInput> = singles
             .iter()
             .map(|a| AlertInput { alert_id: a.alert_id, at_ms: epoch_ms(a.received_at), entities: &a.entities.0 })
@@ -56,6 +65,7 @@ pub async fn correlate(
             set.into_iter().collect()
         };
         let frequencies = store::load_frequencies(&mut *conn, &entity_keys).await?;
+        timer.lap("frequencies");
         let all_keys: Vec<String> = {
             // Every key any alert could have: frequency can only remove keys, never add one.
             let set: BTreeSet<String> = inputs
@@ -66,42 +76,24 @@ pub async fn correlate(
             set.into_iter().collect()
         };
         let holders = store::open_holders(&mut *conn, &all_keys).await?;
+        timer.lap("holders");
         let plan = plan::plan(&rules, &exclusions, &inputs, &holders, &frequencies);
+        timer.lap("plan");
 
         let ids = incident_links::reserve_incident_ids(&mut *conn, plan.opened.len()).await?;
+        timer.lap("ids");
         let real_id: HashMap<i64, i64> = plan.opened.iter().map(|(planned, _)| *planned).zip(ids).collect();
         let real = |id: i64| if id >= PLANNED_ID_BASE { real_id[&id] } else { id };
         let by_id: HashMap<i64, &Pending> = singles.iter().map(|a| (a.alert_id, *a)).collect();
-        let openings: Vec<Opening> = plan
-            .opened
-            .iter()
-            .map(|(planned, alert_id)| {
-                let alert = by_id[alert_id];
-                Opening {
-                    incident_id: real(*planned),
-                    alert_id: *alert_id,
-                    title: &alert.title,
-                    severity: alert.severity,
-                    priority: i16::from(priority_of(alert, scores).level()),
-                    at_ms: epoch_ms(alert.received_at),
-                }
-            })
-            .collect();
-        incident_links::open_incidents(&mut *conn, &openings).await?;
 
-        let links: Vec<NewLink> = plan
-            .links
-            .iter()
-            .map(|l| NewLink { alert_id: l.alert_id, incident_id: real(l.incident_id), reason: l.reason.as_ref() })
-            .collect();
-        let opened_by: BTreeSet<i64> = plan.opened.iter().map(|(_, alert)| *alert).collect();
-        incident_links::link_alerts(&mut *conn, &links, ACTOR, &opened_by).await?;
-
+        // Everything the batch adds is counted first, so that a new incident is inserted
+        // with its figures rather than inserted and then updated.
         let mut seen: BTreeMap<(i64, &Entity), EntitySeen> = BTreeMap::new();
         let mut techniques: BTreeMap<(i64, &str), i64> = BTreeMap::new();
         for link in &plan.links {
             let incident = real(link.incident_id);
             let alert = by_id[&link.alert_id];
+            linked_now.insert(alert.alert_id, (incident, alert.source.as_str()));
             *sources.entry((incident, alert.source.clone())).or_default() += 1;
             for technique in &alert.attack_techniques {
                 let first = techniques.entry((incident, technique.as_str())).or_insert(link.at_ms);
@@ -124,23 +116,94 @@ pub async fn correlate(
                 s.last_ms = s.last_ms.max(link.at_ms);
             }
         }
-        incident_links::add_entities(&mut *conn, &seen).await?;
-        incident_links::add_techniques(&mut *conn, &techniques).await?;
+        add_storm_growth(&mut *conn, rolled, &linked_now, &mut growth, &mut sources).await?;
+        timer.lap("count");
+
+        let openings: Vec<Opening> = plan
+            .opened
+            .iter()
+            .map(|(planned, alert_id)| {
+                let alert = by_id[alert_id];
+                let incident_id = real(*planned);
+                Opening {
+                    incident_id,
+                    alert_id: *alert_id,
+                    title: &alert.title,
+                    severity: alert.severity,
+                    priority: i16::from(priority_of(alert, scores).level()),
+                    at_ms: epoch_ms(alert.received_at),
+                    growth: growth.remove(&incident_id).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let links: Vec<NewLink> = plan
+            .links
+            .iter()
+            .map(|l| NewLink { alert_id: l.alert_id, incident_id: real(l.incident_id), reason: l.reason.as_ref() })
+            .collect();
+        let opened_by: BTreeSet<i64> = plan.opened.iter().map(|(_, alert)| *alert).collect();
         let keys: BTreeMap<String, (i64, i64)> =
             plan.keys.into_iter().map(|(text, (incident, at))| (text, (real(incident), at))).collect();
-        store::touch_keys(&mut *conn, &keys).await?;
-        store::save_frequencies(&mut *conn, &plan.frequencies).await?;
+        let writes = async {
+            incident_links::open_incidents(&mut *conn, &openings).await?;
+            timer.lap("open");
+            incident_links::link_alerts(&mut *conn, &links, ACTOR, &opened_by).await?;
+            timer.lap("link");
+            incident_links::add_entities(&mut *conn, &seen).await?;
+            timer.lap("entities");
+            incident_links::add_techniques(&mut *conn, &techniques).await?;
+            timer.lap("techniques");
+            store::touch_keys(&mut *conn, &keys).await?;
+            timer.lap("keys");
+            store::save_frequencies(&mut *conn, &plan.frequencies).await?;
+            timer.lap("save_frequencies");
+            Ok::<_, BackendError>(())
+        };
+        // Search's dictionary of values needs nothing from this transaction (see
+        // `remember_values`): written beside it, on a second connection, in the meantime.
+        let values = async {
+            let mut beside = beside.acquire().await?;
+            incident_links::remember_values(&mut beside, &seen).await
+        };
+        tokio::try_join!(writes, values)?;
+        changed.extend(openings.iter().map(|o| o.incident_id));
+    } else {
+        add_storm_growth(&mut *conn, rolled, &linked_now, &mut growth, &mut sources).await?;
     }
-    // Storm members add to their head's incident: counts, latest activity and source only.
-    let heads: Vec<i64> = rolled.growth.keys().copied().collect();
-    for (head, incident, source) in incident_links::incidents_of(&mut *conn, &heads).await? {
+    incident_links::add_sources(&mut *conn, &sources).await?;
+    timer.lap("sources");
+    incident_links::grow_incidents(&mut *conn, &growth).await?;
+    timer.lap("grow");
+    changed.extend(growth.into_keys());
+    tracing::debug!(alerts = singles.len(), steps = %timer, "correlation: batch done");
+    Ok(changed)
+}
+
+/// Storm members add to their head's incident: counts, latest activity and source only. A
+/// head linked in this batch is found in `linked_now` (alert to incident and source); older
+/// heads are looked up.
+async fn add_storm_growth(
+    conn: &mut PgConnection,
+    rolled: &RolledUp,
+    linked_now: &HashMap<i64, (i64, &str)>,
+    growth: &mut BTreeMap<i64, Growth>,
+    sources: &mut BTreeMap<(i64, String), i64>,
+) -> Result<(), BackendError> {
+    let mut heads: Vec<(i64, i64, String)> = Vec::new();
+    let mut older: Vec<i64> = Vec::new();
+    for &head in rolled.growth.keys() {
+        match linked_now.get(&head) {
+            Some(&(incident, source)) => heads.push((head, incident, source.to_owned())),
+            None => older.push(head),
+        }
+    }
+    heads.extend(incident_links::incidents_of(conn, &older).await?);
+    for (head, incident, source) in heads {
         let (members, latest_ms) = rolled.growth[&head];
         growth.entry(incident).or_default().add(0, i64::from(members), latest_ms);
         *sources.entry((incident, source)).or_default() += i64::from(members);
     }
-    incident_links::add_sources(&mut *conn, &sources).await?;
-    incident_links::grow_incidents(&mut *conn, &growth).await?;
-    Ok(growth.into_keys().collect())
+    Ok(())
 }
 
 /// The priority an alert calls for: from its triage score, or its severity when it was not

@@ -22,7 +22,9 @@ pub async fn reserve_incident_ids(conn: &mut PgConnection, n: usize) -> Result<V
     Ok(ids)
 }
 
-/// An incident opened by its first alert.
+/// An incident opened by its first alert, with everything its batch adds to it: inserted
+/// whole, so that a new incident costs one row version (an update would write a second
+/// version and an entry in each of its ten indexes).
 pub struct Opening<'a> {
     pub incident_id: i64,
     pub alert_id: i64,
@@ -30,27 +32,46 @@ pub struct Opening<'a> {
     pub severity: i16,
     pub priority: i16,
     pub at_ms: i64,
+    pub growth: Growth,
 }
 
+/// Inserts incidents as opened, each with its `opened` event.
 pub async fn open_incidents(conn: &mut PgConnection, openings: &[Opening<'_>]) -> Result<(), BackendError> {
     if openings.is_empty() {
         return Ok(());
     }
     let ids: Vec<i64> = openings.iter().map(|o| o.incident_id).collect();
     let titles: Vec<&str> = openings.iter().map(|o| o.title).collect();
-    let severities: Vec<i16> = openings.iter().map(|o| o.severity).collect();
-    let priorities: Vec<i16> = openings.iter().map(|o| o.priority).collect();
-    let at: Vec<i64> = openings.iter().map(|o| o.at_ms).collect();
+    let severities: Vec<i16> = openings.iter().map(|o| o.severity.max(o.growth.severity)).collect();
+    let priorities: Vec<i16> = openings.iter().map(|o| o.priority.min(i16::from(o.growth.priority))).collect();
+    let scores: Vec<i16> = openings.iter().map(|o| i16::from(o.growth.score)).collect();
+    let links: Vec<i32> = openings.iter().map(|o| o.growth.links).collect();
+    let events: Vec<i64> = openings.iter().map(|o| o.growth.events).collect();
+    let (first, last): (Vec<i64>, Vec<i64>) = openings.iter().map(|o| o.growth.span(o.at_ms)).unzip();
+    let (technique_ids, techniques): (Vec<i64>, Vec<&str>) =
+        openings.iter().flat_map(|o| o.growth.techniques.iter().map(move |t| (o.incident_id, t.as_str()))).unzip();
     sqlx::query(
-        "insert into incident (incident_id, title, severity, priority, first_seen, last_seen) overriding system value \
-         select id, title, severity, priority, to_timestamp(at / 1000.0), to_timestamp(at / 1000.0) \
-         from unnest($1::int8[], $2::text[], $3::int2[], $4::int2[], $5::int8[]) n(id, title, severity, priority, at)",
+        "with t as (select incident_id, array_agg(technique order by technique) techniques \
+                    from unnest($10::int8[], $11::text[]) t(incident_id, technique) group by incident_id) \
+         insert into incident (incident_id, title, severity, priority, score, alert_count, event_count, \
+                               first_seen, last_seen, attack_techniques) overriding system value \
+         select n.id, n.title, n.severity, n.priority, n.score, n.links, n.events, \
+                to_timestamp(n.first_ms / 1000.0), to_timestamp(n.last_ms / 1000.0), coalesce(t.techniques, '{}') \
+         from unnest($1::int8[], $2::text[], $3::int2[], $4::int2[], $5::int2[], $6::int4[], $7::int8[], \
+                     $8::int8[], $9::int8[]) n(id, title, severity, priority, score, links, events, first_ms, last_ms) \
+             left join t on t.incident_id = n.id",
     )
     .bind(&ids)
     .bind(&titles)
     .bind(&severities)
     .bind(&priorities)
-    .bind(&at)
+    .bind(&scores)
+    .bind(&links)
+    .bind(&events)
+    .bind(&first)
+    .bind(&last)
+    .bind(&technique_ids)
+    .bind(&techniques)
     .execute(&mut *conn)
     .await?;
     let alerts: Vec<i64> = openings.iter().map(|o| o.alert_id).collect();
@@ -174,6 +195,15 @@ impl Growth {
         self.first_ms = self.first_ms.min(at_ms);
         self.last_ms = self.last_ms.max(at_ms);
     }
+
+    /// First and last activity, counting `at_ms` too (an incident's opening alert).
+    pub fn span(&self, at_ms: i64) -> (i64, i64) {
+        if self.links == 0 && self.events == 0 {
+            (at_ms, at_ms)
+        } else {
+            (self.first_ms.min(at_ms), self.last_ms.max(at_ms))
+        }
+    }
 }
 
 pub async fn grow_incidents(conn: &mut PgConnection, growth: &BTreeMap<i64, Growth>) -> Result<(), BackendError> {
@@ -276,9 +306,19 @@ pub async fn add_entities(
     .bind(&last)
     .execute(&mut *conn)
     .await?;
-    // Values seen for the first time become searchable (most are known already).
-    let distinct: std::collections::BTreeSet<(&str, &str)> =
-        kinds.iter().copied().zip(values.iter().copied()).collect();
+    Ok(())
+}
+
+/// Makes values seen for the first time searchable (most are known already). Idempotent and
+/// referring to nothing, so it may commit apart from the batch that saw them.
+pub async fn remember_values(
+    conn: &mut PgConnection,
+    seen: &BTreeMap<(i64, &Entity), EntitySeen>,
+) -> Result<(), BackendError> {
+    let distinct: BTreeSet<(&str, &str)> = seen.keys().map(|(_, e)| (e.kind.as_str(), e.value.as_str())).collect();
+    if distinct.is_empty() {
+        return Ok(());
+    }
     let (kinds, values): (Vec<&str>, Vec<&str>) = distinct.into_iter().unzip();
     sqlx::query(
         "insert into entity_value (kind, value, addr) \

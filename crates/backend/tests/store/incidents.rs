@@ -134,6 +134,31 @@ async fn listed_and_too_frequent_entities_do_not_merge_unrelated_alerts() {
 }
 
 #[tokio::test]
+async fn an_incident_a_batch_opens_is_written_once_with_everything_the_batch_adds() {
+    let db = TestDb::new().await;
+    // No background pipeline: the three alerts wait, then pass as one batch.
+    let backend = db.tool_backend().await;
+    let network = ingest_only(&backend, "suricata", &[NETWORK]).await[0];
+    let windows = ingest_only(&backend, "windows", &[LOGON, PROCESS]).await;
+    assert_eq!(riposte_backend::pipeline::run_until_idle(&db.pool).await.expect("pipeline"), 3, "one batch");
+    let incident = incident_of(&db, network).await.expect("linked");
+    assert_eq!(incident_of(&db, windows[0]).await, Some(incident));
+    assert_eq!(incident_of(&db, windows[1]).await, Some(incident));
+    let (alerts, events, severity, techniques, at): (i32, i64, i16, Vec<String>, String) = sqlx::query_as(
+        "select alert_count, event_count, severity, attack_techniques, ctid::text from incident where incident_id = $1",
+    )
+    .bind(incident)
+    .fetch_one(&db.pool)
+    .await
+    .expect("incident");
+    assert_eq!((alerts, events, severity), (3, 3, 4));
+    assert_eq!(techniques, ["T1059.001", "T1078", "T1190"]);
+    // The first row version of an empty table: had the batch updated the incident after
+    // inserting it, the live version would sit in a later slot.
+    assert_eq!(at, "(0,1)");
+}
+
+#[tokio::test]
 async fn a_storm_rolls_up_into_one_incident_with_every_alert_counted() {
     let db = TestDb::new().await;
     let backend = db.backend().await;
