@@ -5,10 +5,11 @@
 
 pub mod admin;
 pub mod plan;
+mod tally;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use riposte_domain::alert::{Entity, EntityKind, Severity};
+use riposte_domain::alert::{EntityKind, Severity};
 use riposte_domain::correlation::join_keys;
 use riposte_domain::incident::Priority;
 use sqlx::{PgConnection, PgPool};
@@ -17,10 +18,11 @@ use crate::BackendError;
 use crate::alerts::epoch_ms;
 use crate::pipeline::StageTimer;
 use crate::store::correlation as store;
-use crate::store::incident_links::{self, EntitySeen, Growth, NewLink, Opening};
+use crate::store::incident_links::{self, NewLink, Opening};
 use crate::store::pipeline::Pending;
 use crate::store::storms::RolledUp;
 use plan::{AlertInput, PLANNED_ID_BASE, frequency_key};
+use tally::Tally;
 
 /// Who correlation's links and events are attributed to.
 pub const ACTOR: &str = "correlation";
@@ -39,11 +41,7 @@ pub async fn correlate(
     rolled: &RolledUp,
     scores: &HashMap<i64, u8>,
 ) -> Result<BTreeSet<i64>, BackendError> {
-    let mut growth: BTreeMap<i64, Growth> = BTreeMap::new();
-    // Alerts per (incident, source), for the narrative.
-    let mut sources: BTreeMap<(i64, String), i64> = BTreeMap::new();
-    // This batch's alerts as linked: alert to (incident, source).
-    let mut linked_now: HashMap<i64, (i64, &str)> = HashMap::new();
+    let mut tally = Tally::default();
     // Incidents opened here (their growth is in the insert) and grown.
     let mut changed: BTreeSet<i64> = BTreeSet::new();
     let mut timer = StageTimer::start();
@@ -88,35 +86,8 @@ pub async fn correlate(
 
         // Everything the batch adds is counted first, so that a new incident is inserted
         // with its figures rather than inserted and then updated.
-        let mut seen: BTreeMap<(i64, &Entity), EntitySeen> = BTreeMap::new();
-        let mut techniques: BTreeMap<(i64, &str), i64> = BTreeMap::new();
-        for link in &plan.links {
-            let incident = real(link.incident_id);
-            let alert = by_id[&link.alert_id];
-            linked_now.insert(alert.alert_id, (incident, alert.source.as_str()));
-            *sources.entry((incident, alert.source.clone())).or_default() += 1;
-            for technique in &alert.attack_techniques {
-                let first = techniques.entry((incident, technique.as_str())).or_insert(link.at_ms);
-                *first = (*first).min(link.at_ms);
-            }
-            let g = growth.entry(incident).or_default();
-            g.add(1, 1, link.at_ms);
-            g.severity = g.severity.max(alert.severity);
-            g.score = g.score.max(scores.get(&alert.alert_id).copied().unwrap_or(0));
-            g.priority = g.priority.min(priority_of(alert, scores).level());
-            g.techniques.extend(alert.attack_techniques.iter().cloned());
-            for entity in alert.entities.0.iter().filter(|e| !PANEL_SKIPS.contains(&e.kind)) {
-                let s = seen.entry((incident, entity)).or_insert(EntitySeen {
-                    count: 0,
-                    first_ms: link.at_ms,
-                    last_ms: link.at_ms,
-                });
-                s.count += 1;
-                s.first_ms = s.first_ms.min(link.at_ms);
-                s.last_ms = s.last_ms.max(link.at_ms);
-            }
-        }
-        add_storm_growth(&mut *conn, rolled, &linked_now, &mut growth, &mut sources).await?;
+        tally.links(&plan.links, &by_id, real, scores);
+        add_storm_members(&mut *conn, rolled, &mut tally).await?;
         timer.lap("count");
 
         let openings: Vec<Opening> = plan
@@ -132,7 +103,7 @@ pub async fn correlate(
                     severity: alert.severity,
                     priority: i16::from(priority_of(alert, scores).level()),
                     at_ms: epoch_ms(alert.received_at),
-                    growth: growth.remove(&incident_id).unwrap_or_default(),
+                    growth: tally.growth.remove(&incident_id).unwrap_or_default(),
                 }
             })
             .collect();
@@ -149,9 +120,9 @@ pub async fn correlate(
             timer.lap("open");
             incident_links::link_alerts(&mut *conn, &links, ACTOR, &opened_by).await?;
             timer.lap("link");
-            incident_links::add_entities(&mut *conn, &seen).await?;
+            incident_links::add_entities(&mut *conn, &tally.seen).await?;
             timer.lap("entities");
-            incident_links::add_techniques(&mut *conn, &techniques).await?;
+            incident_links::add_techniques(&mut *conn, &tally.techniques).await?;
             timer.lap("techniques");
             store::touch_keys(&mut *conn, &keys).await?;
             timer.lap("keys");
@@ -163,52 +134,36 @@ pub async fn correlate(
         // `remember_values`): written beside it, on a second connection, in the meantime.
         let values = async {
             let mut beside = beside.acquire().await?;
-            incident_links::remember_values(&mut beside, &seen).await
+            incident_links::remember_values(&mut beside, &tally.seen).await
         };
         tokio::try_join!(writes, values)?;
         changed.extend(openings.iter().map(|o| o.incident_id));
     } else {
-        add_storm_growth(&mut *conn, rolled, &linked_now, &mut growth, &mut sources).await?;
+        add_storm_members(&mut *conn, rolled, &mut tally).await?;
     }
-    incident_links::add_sources(&mut *conn, &sources).await?;
+    incident_links::add_sources(&mut *conn, &tally.sources).await?;
     timer.lap("sources");
-    incident_links::grow_incidents(&mut *conn, &growth).await?;
+    incident_links::grow_incidents(&mut *conn, &tally.growth).await?;
     timer.lap("grow");
-    changed.extend(growth.into_keys());
+    changed.extend(tally.growth.into_keys());
     tracing::debug!(alerts = singles.len(), steps = %timer, "correlation: batch done");
     Ok(changed)
 }
 
-/// Storm members add to their head's incident: counts, latest activity and source only. A
-/// head linked in this batch is found in `linked_now` (alert to incident and source); older
-/// heads are looked up.
-async fn add_storm_growth(
+/// Storm members add to their head's incident; heads this batch did not link are looked up.
+async fn add_storm_members(
     conn: &mut PgConnection,
     rolled: &RolledUp,
-    linked_now: &HashMap<i64, (i64, &str)>,
-    growth: &mut BTreeMap<i64, Growth>,
-    sources: &mut BTreeMap<(i64, String), i64>,
+    tally: &mut Tally<'_>,
 ) -> Result<(), BackendError> {
-    let mut heads: Vec<(i64, i64, String)> = Vec::new();
-    let mut older: Vec<i64> = Vec::new();
-    for &head in rolled.growth.keys() {
-        match linked_now.get(&head) {
-            Some(&(incident, source)) => heads.push((head, incident, source.to_owned())),
-            None => older.push(head),
-        }
-    }
-    heads.extend(incident_links::incidents_of(conn, &older).await?);
-    for (head, incident, source) in heads {
-        let (members, latest_ms) = rolled.growth[&head];
-        growth.entry(incident).or_default().add(0, i64::from(members), latest_ms);
-        *sources.entry((incident, source)).or_default() += i64::from(members);
-    }
+    let older = incident_links::incidents_of(conn, &tally.older_heads(rolled)).await?;
+    tally.storm_members(rolled, older);
     Ok(())
 }
 
 /// The priority an alert calls for: from its triage score, or its severity when it was not
 /// scored.
-fn priority_of(alert: &Pending, scores: &HashMap<i64, u8>) -> Priority {
+pub(super) fn priority_of(alert: &Pending, scores: &HashMap<i64, u8>) -> Priority {
     match scores.get(&alert.alert_id) {
         Some(score) => Priority::from_score(*score),
         None => Priority::from_severity(Severity::from_ocsf_id(i64::from(alert.severity)).unwrap_or(Severity::Medium)),
