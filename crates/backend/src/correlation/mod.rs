@@ -90,23 +90,19 @@ pub async fn correlate(
         add_storm_members(&mut *conn, rolled, &mut tally).await?;
         timer.lap("count");
 
-        let openings: Vec<Opening> = plan
+        let openings = plan
             .opened
             .iter()
             .map(|(planned, alert_id)| {
-                let alert = by_id[alert_id];
                 let incident_id = real(*planned);
-                Opening {
-                    incident_id,
-                    alert_id: *alert_id,
-                    title: &alert.title,
-                    severity: alert.severity,
-                    priority: i16::from(priority_of(alert, scores).level()),
-                    at_ms: epoch_ms(alert.received_at),
-                    growth: tally.growth.remove(&incident_id).unwrap_or_default(),
-                }
+                // The plan links every alert, the one that opens an incident included.
+                let growth = tally.growth.remove(&incident_id).ok_or_else(|| {
+                    BackendError::Internal(format!("alert {alert_id} opened incident {incident_id} without a link"))
+                })?;
+                Ok(Opening { incident_id, alert_id: *alert_id, title: &by_id[alert_id].title, growth })
             })
-            .collect();
+            .collect::<Result<Vec<Opening>, BackendError>>()?;
+
         let links: Vec<NewLink> = plan
             .links
             .iter()

@@ -22,16 +22,13 @@ pub async fn reserve_incident_ids(conn: &mut PgConnection, n: usize) -> Result<V
     Ok(ids)
 }
 
-/// An incident opened by its first alert, with everything its batch adds to it: inserted
-/// whole, so that a new incident costs one row version (an update would write a second
-/// version and an entry in each of its ten indexes).
+/// An incident opened by its first alert, with everything its batch adds to it (the opening
+/// alert's own link included): inserted whole, so that a new incident costs one row version
+/// (an update would write a second version and an entry in each of its ten indexes).
 pub struct Opening<'a> {
     pub incident_id: i64,
     pub alert_id: i64,
     pub title: &'a str,
-    pub severity: i16,
-    pub priority: i16,
-    pub at_ms: i64,
     pub growth: Growth,
 }
 
@@ -42,12 +39,13 @@ pub async fn open_incidents(conn: &mut PgConnection, openings: &[Opening<'_>]) -
     }
     let ids: Vec<i64> = openings.iter().map(|o| o.incident_id).collect();
     let titles: Vec<&str> = openings.iter().map(|o| o.title).collect();
-    let severities: Vec<i16> = openings.iter().map(|o| o.severity.max(o.growth.severity)).collect();
-    let priorities: Vec<i16> = openings.iter().map(|o| o.priority.min(i16::from(o.growth.priority))).collect();
+    let severities: Vec<i16> = openings.iter().map(|o| o.growth.severity).collect();
+    let priorities: Vec<i16> = openings.iter().map(|o| i16::from(o.growth.priority)).collect();
     let scores: Vec<i16> = openings.iter().map(|o| i16::from(o.growth.score)).collect();
     let links: Vec<i32> = openings.iter().map(|o| o.growth.links).collect();
     let events: Vec<i64> = openings.iter().map(|o| o.growth.events).collect();
-    let (first, last): (Vec<i64>, Vec<i64>) = openings.iter().map(|o| o.growth.span(o.at_ms)).unzip();
+    let first: Vec<i64> = openings.iter().map(|o| o.growth.first_ms).collect();
+    let last: Vec<i64> = openings.iter().map(|o| o.growth.last_ms).collect();
     let (technique_ids, techniques): (Vec<i64>, Vec<&str>) =
         openings.iter().flat_map(|o| o.growth.techniques.iter().map(move |t| (o.incident_id, t.as_str()))).unzip();
     sqlx::query(
@@ -194,15 +192,6 @@ impl Growth {
         self.events += events;
         self.first_ms = self.first_ms.min(at_ms);
         self.last_ms = self.last_ms.max(at_ms);
-    }
-
-    /// First and last activity, counting `at_ms` too (an incident's opening alert).
-    pub fn span(&self, at_ms: i64) -> (i64, i64) {
-        if self.links == 0 && self.events == 0 {
-            (at_ms, at_ms)
-        } else {
-            (self.first_ms.min(at_ms), self.last_ms.max(at_ms))
-        }
     }
 }
 
