@@ -13,6 +13,7 @@ pub mod correlation;
 pub mod db;
 pub mod demo;
 pub mod email;
+pub mod enricher;
 pub mod enrichment;
 pub mod error;
 pub mod escalation;

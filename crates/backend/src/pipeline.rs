@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::sync::{Notify, oneshot};
 
 use crate::BackendError;
 use crate::correlation;
+use crate::enricher::{self, Stages};
 use crate::enrichment;
-use crate::enrichment::filter::ContextFilters;
 use crate::escalation;
 use crate::handoff::HandOff;
 use crate::ingest::ALERTS_CHANNEL;
@@ -34,48 +35,43 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Failures of one single-alert batch before that alert is let through unprocessed.
 const MAX_ATTEMPTS: u32 = 3;
 
-/// The running pipeline worker; it stops when this is dropped.
+/// The running pipeline worker and its enricher; they stop when this is dropped.
 pub struct Pipeline {
+    /// Wakes the enricher, which wakes the pipeline in turn.
     wake: Arc<Notify>,
-    handoff: Arc<HandOff>,
-    _stop: oneshot::Sender<()>,
+    stages: Arc<Stages>,
+    _stop: [oneshot::Sender<()>; 2],
 }
 
 impl Pipeline {
-    /// Starts the worker on a thread, runtime and connections of its own: its long stretches
-    /// of work (planning a batch of 20,000 alerts, a transaction of seconds) then hold no
-    /// thread that answers requests and none of the shared pool's connections. It first
-    /// drains whatever a previous run left.
+    /// Starts the enricher and the worker, each on a thread, runtime and connections of its
+    /// own: their long stretches of work (planning a batch of 20,000 alerts, a transaction of
+    /// seconds) then hold no thread that answers requests and none of the shared pool's
+    /// connections, and the two run side by side. The worker first drains whatever a
+    /// previous run left.
     pub fn start(pool: PgPool) -> Pipeline {
         let wake = Arc::new(Notify::new());
-        let handoff = Arc::new(HandOff::default());
-        let (stop, stopped) = oneshot::channel();
-        let worker = Worker { handoff: handoff.clone(), ..Worker::default() };
+        let pipeline_wake = Arc::new(Notify::new());
+        let stages = Arc::new(Stages::default());
+        let (stop_enricher, enricher_stopped) = oneshot::channel();
+        let (stop_worker, worker_stopped) = oneshot::channel();
         let options = (*pool.connect_options()).clone();
-        let woken = wake.clone();
-        let spawned = std::thread::Builder::new().name("riposte-pipeline".into()).spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime,
-                Err(err) => {
-                    return tracing::error!(error = %err, "alert pipeline: no runtime; alerts wait in the outbox");
-                }
-            };
-            runtime.block_on(async move {
-                // Connections of its own: a connection serves the runtime that opened it.
-                let own = sqlx::postgres::PgPoolOptions::new().max_connections(3).connect_lazy_with(options);
-                run(own.clone(), worker, woken, stopped).await;
-                own.close().await;
-            });
+        let (enricher_stages, woken, pipeline_woken) = (stages.clone(), wake.clone(), pipeline_wake.clone());
+        on_own_thread("riposte-enricher", options.clone(), 1, move |own| {
+            enricher::run(own, enricher_stages, woken, pipeline_woken, enricher_stopped)
         });
-        if let Err(err) = spawned {
-            tracing::error!(error = %err, "alert pipeline: no thread; alerts wait in the outbox");
-        }
-        Pipeline { wake, handoff, _stop: stop }
+        let worker = Worker { stages: stages.clone() };
+        on_own_thread("riposte-pipeline", options, 3, move |own| run(own, worker, pipeline_wake, worker_stopped));
+        Pipeline { wake, stages, _stop: [stop_enricher, stop_worker] }
     }
 
     /// A pipeline with no worker, for a process that stores no alerts (a command-line tool).
     pub fn idle() -> Pipeline {
-        Pipeline { wake: Arc::new(Notify::new()), handoff: Arc::default(), _stop: oneshot::channel().0 }
+        Pipeline {
+            wake: Arc::new(Notify::new()),
+            stages: Arc::default(),
+            _stop: [oneshot::channel().0, oneshot::channel().0],
+        }
     }
 
     /// The handle ingest pokes after each commit that stored new alerts.
@@ -85,25 +81,58 @@ impl Pipeline {
 
     /// Where ingest leaves the alerts it committed for this pipeline.
     pub fn handoff(&self) -> Arc<HandOff> {
-        self.handoff.clone()
+        self.stages.incoming.clone()
+    }
+}
+
+/// Runs `work` on a thread with a runtime and up to `connections` database connections of
+/// its own (a connection serves the runtime that opened it). A thread or runtime that cannot
+/// be made is logged: the alerts wait in the outbox for another server process or a restart.
+fn on_own_thread<F, W>(name: &str, options: PgConnectOptions, connections: u32, work: W)
+where
+    W: FnOnce(PgPool) -> F + Send + 'static,
+    F: Future<Output = ()>,
+{
+    let thread = name.to_owned();
+    let spawned = std::thread::Builder::new().name(thread.clone()).spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(err) => {
+                return tracing::error!(error = %err, thread, "alert pipeline: no runtime; alerts wait in the outbox");
+            }
+        };
+        runtime.block_on(async move {
+            let own = PgPoolOptions::new().max_connections(connections).connect_lazy_with(options);
+            work(own.clone()).await;
+            own.close().await;
+        });
+    });
+    if let Err(err) = spawned {
+        tracing::error!(error = %err, name, "alert pipeline: no thread; alerts wait in the outbox");
     }
 }
 
 /// What a pipeline worker keeps from one batch to the next.
 #[derive(Debug, Default)]
 pub struct Worker {
-    filters: ContextFilters,
-    /// Alerts this process's ingest committed (empty for a worker of its own, as in tests).
-    handoff: Arc<HandOff>,
+    /// Shared with this process's ingest and enricher (a worker of its own, as in tests,
+    /// shares nothing and enriches every alert itself).
+    stages: Arc<Stages>,
 }
 
 impl Worker {
+    /// A worker that takes what `stages` hold.
+    pub fn sharing(stages: Arc<Stages>) -> Worker {
+        Worker { stages }
+    }
+
     /// Brings the context filters up to date while no alert waits, so that the batch after
     /// an import does not pay for reading the new watchlist.
     async fn refresh(&mut self, pool: &PgPool) -> Result<(), BackendError> {
         let mut conn = pool.acquire().await?;
-        self.filters.assets(&mut conn).await?;
-        self.filters.indicators(&mut conn).await?;
+        let mut filters = self.stages.filters.lock().await;
+        filters.assets(&mut conn).await?;
+        filters.indicators(&mut conn).await?;
         Ok(())
     }
 }
@@ -113,17 +142,22 @@ impl Worker {
 pub async fn run_batch(pool: &PgPool, limit: i64, worker: &mut Worker) -> Result<usize, BackendError> {
     let mut timer = StageTimer::start();
     let mut tx = pool.begin().await?;
-    let claimed = pipeline::claim(&mut tx, limit, &worker.handoff).await?;
+    let ids = pipeline::claim(&mut tx, limit, worker.stages.enricher_frontier()).await?;
     let context = pipeline::claim_context(&mut tx, limit).await?;
-    if claimed.ids.is_empty() && context.is_empty() {
+    if ids.is_empty() && context.is_empty() {
         return Ok(0);
     }
+    // Taken before `ready`: a chunk the enricher has in hand lands there first.
+    let mut filters = worker.stages.filters.lock().await;
+    let (held, ahead) = enricher::split(worker.stages.ready.take(&ids));
+    let claimed = pipeline::gather(&mut tx, ids, held).await?;
     timer.lap("claim");
     let rolled = storms::roll_up(&mut tx, &claimed.alerts).await?;
     timer.lap("storms");
     // Storm members add to their head's counts; the head stands for them in later stages.
     let singles: Vec<&Pending> = claimed.alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
-    let enriched = enrichment::enrich(&mut tx, &singles, &mut worker.filters).await?;
+    let enriched = enrichment::complete(&mut tx, &singles, ahead, &mut filters).await?;
+    drop(filters);
     timer.lap("enrich");
     let mut incidents = correlation::correlate(&mut tx, pool, &singles, &rolled, &enriched.scores).await?;
     timer.lap("correlate");

@@ -39,11 +39,55 @@ fn budget(values: usize) -> Duration {
     ENRICHER_BUDGET + ENRICHER_BUDGET_PER_VALUE * u32::try_from(values).unwrap_or(u32::MAX)
 }
 
+/// One alert's score and context packet.
+pub type Scored = (u8, ContextPacket);
+
 /// What enrichment found for a batch, by alert id: later stages read it.
 #[derive(Debug, Default)]
 pub struct Enrichment {
     pub scores: HashMap<i64, u8>,
     pub packets: HashMap<i64, ContextPacket>,
+}
+
+impl Enrichment {
+    /// One alert's score and packet, taken out.
+    pub fn take(&mut self, alert_id: i64) -> Option<Scored> {
+        Some((self.scores.remove(&alert_id)?, self.packets.remove(&alert_id)?))
+    }
+
+    fn insert(&mut self, alert_id: i64, (score, packet): Scored) {
+        self.scores.insert(alert_id, score);
+        self.packets.insert(alert_id, packet);
+    }
+}
+
+/// The enrichment of a pipeline batch's `alerts`: what the enricher made ahead (`ahead`),
+/// else what is stored (made ahead by another process, or before a restart), else made now.
+pub async fn complete(
+    conn: &mut PgConnection,
+    alerts: &[&Pending],
+    mut ahead: HashMap<i64, Scored>,
+    filters: &mut ContextFilters,
+) -> Result<Enrichment, BackendError> {
+    let mut done = Enrichment::default();
+    let mut missing = Vec::new();
+    for alert in alerts {
+        match ahead.remove(&alert.alert_id) {
+            Some(found) => done.insert(alert.alert_id, found),
+            None => missing.push(alert.alert_id),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(done);
+    }
+    for (alert_id, found) in store::stored_context(&mut *conn, &missing).await? {
+        done.insert(alert_id, found);
+    }
+    let rest: Vec<&Pending> = alerts.iter().copied().filter(|a| !done.scores.contains_key(&a.alert_id)).collect();
+    let made = enrich(conn, &rest, filters).await?;
+    done.scores.extend(made.scores);
+    done.packets.extend(made.packets);
+    Ok(done)
 }
 
 /// Enriches and scores `alerts`. `filters` are the worker's in-memory key filters, kept

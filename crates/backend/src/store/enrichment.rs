@@ -210,6 +210,25 @@ pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Res
     Ok(())
 }
 
+/// The stored score and packet of those of `alert_ids` (ascending) that have them.
+pub async fn stored_context(
+    conn: &mut PgConnection,
+    alert_ids: &[i64],
+) -> Result<Vec<(i64, crate::enrichment::Scored)>, BackendError> {
+    // One probe per id, as the pipeline reads its alerts.
+    let rows: Vec<(i64, i16, Json<ContextPacket>)> = sqlx::query_as(
+        "select c.alert_id, c.score, c.packet from unnest($1::int8[]) as w(alert_id) \
+         join alert_context c using (alert_id)",
+    )
+    .bind(alert_ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, score, Json(packet))| (id, (u8::try_from(score.clamp(0, 100)).unwrap_or(0), packet)))
+        .collect())
+}
+
 fn json_text(value: &impl serde::Serialize) -> Result<String, BackendError> {
     serde_json::to_string(value).map_err(|err| BackendError::Internal(format!("context packet as JSON: {err}")))
 }

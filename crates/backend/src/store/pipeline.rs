@@ -7,7 +7,6 @@ use sqlx::{FromRow, PgConnection};
 use time::OffsetDateTime;
 
 use crate::BackendError;
-use crate::handoff::HandOff;
 
 /// Held for the length of one pipeline transaction, so that several server processes on one
 /// database take turns and each alert passes the stages once, in id order.
@@ -37,19 +36,28 @@ pub struct Claimed {
     pub alerts: Vec<Pending>,
 }
 
-/// Takes the pipeline lock (waiting for another process's batch) and reads up to `limit`
-/// waiting alerts, oldest first: from `handoff` where ingest handed them over, else from the
-/// table. Call inside a transaction; [`finish`] in the same one.
-pub async fn claim(conn: &mut PgConnection, limit: i64, handoff: &HandOff) -> Result<Claimed, BackendError> {
+/// Takes the pipeline lock (waiting for another process's batch) and the ids of up to
+/// `limit` waiting alerts, oldest first, all below `below` when given. Call inside a
+/// transaction; [`finish`] in the same one.
+pub async fn claim(conn: &mut PgConnection, limit: i64, below: Option<i64>) -> Result<Vec<i64>, BackendError> {
     lock(&mut *conn).await?;
-    let ids: Vec<i64> = sqlx::query_scalar("select alert_id from alert_pipeline order by alert_id limit $1")
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
-    if ids.is_empty() {
-        return Ok(Claimed { ids, alerts: Vec::new() });
-    }
-    let held = handoff.take(&ids);
+    Ok(sqlx::query_scalar(
+        "select alert_id from alert_pipeline where alert_id < coalesce($2, 9223372036854775807) \
+         order by alert_id limit $1",
+    )
+    .bind(limit)
+    .bind(below)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The alerts behind claimed `ids`: `held` where a hand-off had them (same order, `None`
+/// where not), the rest read from the table.
+pub async fn gather(
+    conn: &mut PgConnection,
+    ids: Vec<i64>,
+    held: Vec<Option<Pending>>,
+) -> Result<Claimed, BackendError> {
     let missing: Vec<i64> = ids.iter().zip(&held).filter(|(_, h)| h.is_none()).map(|(id, _)| *id).collect();
     let mut read = read_pending(conn, &missing).await?.into_iter().peekable();
     let mut alerts = Vec::with_capacity(ids.len());

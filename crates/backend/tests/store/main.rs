@@ -5,6 +5,7 @@ mod containment;
 mod containment_flow;
 mod containment_jobs;
 mod email_channel;
+mod enricher;
 mod enrichment;
 mod escalation;
 mod identity;
