@@ -12,16 +12,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
 use tokio::sync::{Notify, oneshot};
 
 use crate::BackendError;
+use crate::enrichment::isolated::Isolation;
 use crate::enrichment::{self, Enrichment, Scored, filter::ContextFilters};
 use crate::handoff::{HandOff, Held};
 use crate::store::pipeline::{Pending, read_pending};
 
 /// Alerts per chunk: small enough that a chunk takes a few milliseconds (about 40 µs an
 /// alert), large enough that its fixed cost (a dozen statements) is shared.
-pub const CHUNK: usize = 128;
+pub const CHUNK: usize = 64;
+/// Values an alert is looked up by, at most in practice (addresses, names, parent domains).
+const VALUES_PER_ALERT_AT_MOST: usize = 8;
 
 /// An alert on its way to the pipeline, with its score and packet when the enricher made them.
 #[derive(Debug)]
@@ -44,8 +48,9 @@ pub struct Stages {
     /// Alerts the enricher passed on, waiting for the pipeline.
     pub ready: HandOff<Ready>,
     /// The in-memory key filters, held while enriching: by the enricher for a chunk, by the
-    /// pipeline for what its batch still lacks. The pipeline takes it before it takes from
-    /// `ready`, so a chunk in flight lands there first and no alert is enriched twice here.
+    /// pipeline for what its batch still lacks. The pipeline takes it (briefly) before it
+    /// takes from `ready`, so a chunk in flight lands there first and no alert is enriched
+    /// twice here.
     pub filters: tokio::sync::Mutex<ContextFilters>,
     /// Set while an enricher runs: the pipeline then leaves it the alerts it has yet to take.
     running: AtomicBool,
@@ -128,37 +133,52 @@ async fn read_back(pool: &PgPool, ids: &[i64]) -> Result<Vec<Pending>, BackendEr
     read_pending(&mut conn, ids).await
 }
 
-/// Enriches one chunk in a transaction of its own and passes it on to the pipeline. A chunk
+/// Enriches one chunk, stores its packets and passes it on to the pipeline. A chunk
 /// that fails is passed on unenriched: the pipeline's batch enriches it.
 pub async fn enrich_chunk(pool: &PgPool, stages: &Stages, chunk: Vec<Pending>) {
+    let started = std::time::Instant::now();
     let mut filters = stages.filters.lock().await;
+    let waited = started.elapsed();
     // Storm members placed by ingest are counted on their head, which stands for them.
     let singles: Vec<&Pending> = chunk.iter().filter(|a| a.rollup_id.is_none()).collect();
-    let mut enriched = match enrich_and_commit(pool, &singles, &mut filters).await {
+    let mut enriched = match enrich_and_store(pool, &singles, &mut filters).await {
         Ok(enriched) => enriched,
         Err(err) => {
             tracing::warn!(error = %err, alerts = chunk.len(), "enricher: chunk failed; the pipeline enriches it");
             Enrichment::default()
         }
     };
+    tracing::debug!(
+        alerts = chunk.len(),
+        waited_us = waited.as_micros() as u64,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "enricher: chunk done"
+    );
     stages.ready.give(chunk.into_iter().map(|alert| {
         let enriched = enriched.take(alert.alert_id);
         Ready { alert, enriched }
     }));
 }
 
-async fn enrich_and_commit(
+/// Outside a transaction: each enricher's statements stand alone (a failed one aborts
+/// nothing else, so no savepoints are needed), and one statement stores the packets. A dozen
+/// round trips a chunk instead of forty: on a busy machine, each is a wait to be scheduled.
+async fn enrich_and_store(
     pool: &PgPool,
     alerts: &[&Pending],
     filters: &mut ContextFilters,
 ) -> Result<Enrichment, BackendError> {
-    let mut tx = pool.begin().await?;
-    // A crash may lose this commit without harm: an alert without a stored packet is
-    // enriched by its pipeline batch. Not waiting for the disk spares ingest's commits.
-    sqlx::query("set local synchronous_commit = off").execute(&mut *tx).await?;
-    let enriched = enrichment::enrich(&mut tx, alerts, filters).await?;
-    tx.commit().await?;
-    Ok(enriched)
+    let mut conn = pool.acquire().await?;
+    enrichment::enrich_in(&mut conn, alerts, filters, Isolation::OwnStatements).await
+}
+
+/// The enricher's connection settings: each statement's time budget (an enricher's, for the
+/// values of the largest chunk), and commits that do not wait for the disk: a crash may lose
+/// a stored packet without harm (the alert's pipeline batch enriches it), and not waiting
+/// spares ingest's commits.
+pub fn connect_options(options: PgConnectOptions) -> PgConnectOptions {
+    let budget = enrichment::budget(CHUNK * VALUES_PER_ALERT_AT_MOST);
+    options.options([("statement_timeout", format!("{}ms", budget.as_millis())), ("synchronous_commit", "off".into())])
 }
 
 /// Splits what the pipeline took from `ready`: the alerts (`None` where the table must be

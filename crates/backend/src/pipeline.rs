@@ -57,7 +57,7 @@ impl Pipeline {
         let (stop_worker, worker_stopped) = oneshot::channel();
         let options = (*pool.connect_options()).clone();
         let (enricher_stages, woken, pipeline_woken) = (stages.clone(), wake.clone(), pipeline_wake.clone());
-        on_own_thread("riposte-enricher", options.clone(), 1, move |own| {
+        on_own_thread("riposte-enricher", enricher::connect_options(options.clone()), 1, move |own| {
             enricher::run(own, enricher_stages, woken, pipeline_woken, enricher_stopped)
         });
         let worker = Worker { stages: stages.clone() };
@@ -147,17 +147,20 @@ pub async fn run_batch(pool: &PgPool, limit: i64, worker: &mut Worker) -> Result
     if ids.is_empty() && context.is_empty() {
         return Ok(0);
     }
-    // Taken before `ready`: a chunk the enricher has in hand lands there first.
-    let mut filters = worker.stages.filters.lock().await;
-    let (held, ahead) = enricher::split(worker.stages.ready.take(&ids));
+    // The ids claimed are all ones the enricher has taken: once a chunk it has in hand
+    // lands (it holds the filters meanwhile), `ready` has every one it will pass on.
+    let taken = {
+        let _landed = worker.stages.filters.lock().await;
+        worker.stages.ready.take(&ids)
+    };
+    let (held, ahead) = enricher::split(taken);
     let claimed = pipeline::gather(&mut tx, ids, held).await?;
     timer.lap("claim");
     let rolled = storms::roll_up(&mut tx, &claimed.alerts).await?;
     timer.lap("storms");
     // Storm members add to their head's counts; the head stands for them in later stages.
     let singles: Vec<&Pending> = claimed.alerts.iter().filter(|a| !rolled.members.contains(&a.alert_id)).collect();
-    let enriched = enrichment::complete(&mut tx, &singles, ahead, &mut filters).await?;
-    drop(filters);
+    let enriched = enrichment::complete(&mut tx, &singles, ahead, &worker.stages.filters).await?;
     timer.lap("enrich");
     let mut incidents = correlation::correlate(&mut tx, pool, &singles, &rolled, &enriched.scores).await?;
     timer.lap("correlate");

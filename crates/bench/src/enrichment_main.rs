@@ -55,6 +55,9 @@ struct Phase {
     waited: (f64, f64),
     /// The stage's time divided by its batch's alerts: p50, p99 (ms).
     share: (f64, f64),
+    /// From the start of the alert's chunk or batch to its packet being stored (the
+    /// enrichers, the statements around them and the insert; not the commit): p50, p99 (ms).
+    stored: (f64, f64),
     /// Receipt to enrichment: p50, p99 (ms).
     to_enrich: (f64, f64),
     intel_share: f64,
@@ -104,12 +107,20 @@ async fn measure(server: &Server, indicators: usize, assets: usize, alerts: usiz
         );
     }
     println!(
-        "\n{:<28} {:>8} {:>9} {:>18} {:>18} {:>18} {:>7} {:>7}",
-        "context", "alerts", "alerts/s", "stage p50/p99 ms", "share p50/p99 ms", "receipt→ p50/p99", "intel", "asset"
+        "\n{:<28} {:>8} {:>9} {:>18} {:>18} {:>18} {:>18} {:>7} {:>7}",
+        "context",
+        "alerts",
+        "alerts/s",
+        "stage p50/p99 ms",
+        "share p50/p99 ms",
+        "→stored p50/p99",
+        "receipt→ p50/p99",
+        "intel",
+        "asset"
     );
     for p in [&empty, &full] {
         println!(
-            "{:<28} {:>8} {:>9.0} {:>8.1} /{:>8.1} {:>8.2} /{:>8.2} {:>8.0} /{:>8.0} {:>6.0}% {:>6.0}%",
+            "{:<28} {:>8} {:>9.0} {:>8.1} /{:>8.1} {:>8.2} /{:>8.2} {:>8.1} /{:>8.1} {:>8.0} /{:>8.0} {:>6.0}% {:>6.0}%",
             p.name,
             p.alerts,
             p.rate,
@@ -117,6 +128,8 @@ async fn measure(server: &Server, indicators: usize, assets: usize, alerts: usiz
             p.waited.1,
             p.share.0,
             p.share.1,
+            p.stored.0,
+            p.stored.1,
             p.to_enrich.0,
             p.to_enrich.1,
             p.intel_share * 100.0,
@@ -133,11 +146,15 @@ async fn measure(server: &Server, indicators: usize, assets: usize, alerts: usiz
         full.waited.1 / empty.waited.1.max(0.001),
         full.share.1 / empty.share.1.max(0.001)
     );
+    let verdict = |ms: f64| if ms <= 20.0 { "met" } else { "NOT met" };
     println!(
-        "target: enrichment adds at most 20 ms p99 per alert — stage as waited {} ({:.1} ms), share per alert {} ({:.2} ms)",
-        if full.waited.1 <= 20.0 { "met" } else { "NOT met" },
+        "target: enrichment adds at most 20 ms p99 per alert — stage as waited {} ({:.1} ms), \
+         start to stored {} ({:.1} ms), share per alert {} ({:.2} ms)",
+        verdict(full.waited.1),
         full.waited.1,
-        if full.share.1 <= 20.0 { "met" } else { "NOT met" },
+        verdict(full.stored.1),
+        full.stored.1,
+        verdict(full.share.1),
         full.share.1
     );
     println!("server peak memory (RSS): {:.0} MiB", server.peak_rss_mib());
@@ -191,6 +208,18 @@ async fn phase(
     .bind(first)
     .fetch_one(&mut *db)
     .await?;
+    // enriched_at is the transaction's start; receipt plus enrich_ms is when the row was
+    // written (clock_timestamp() in the insert), to the millisecond.
+    let stored: (f64, f64) = sqlx::query_as(
+        "select coalesce(percentile_cont(0.5) within group (order by w), 0), \
+                coalesce(percentile_cont(0.99) within group (order by w), 0) \
+         from (select greatest(0, extract(epoch from a.received_at + c.enrich_ms * interval '1 millisecond' \
+                                                 - c.enriched_at) * 1000) w \
+               from alert_context c join alert a using (alert_id) where c.alert_id >= $1) x",
+    )
+    .bind(first)
+    .fetch_one(&mut *db)
+    .await?;
     let enrichers: Vec<(String, f64, f64)> = sqlx::query_as(
         "select e->>'name', percentile_cont(0.5) within group (order by (e->>'elapsed_ms')::float8), \
                 percentile_cont(0.99) within group (order by (e->>'elapsed_ms')::float8) \
@@ -207,6 +236,7 @@ async fn phase(
         rate,
         waited: percentiles(&mut waited),
         share: percentiles(&mut share),
+        stored,
         to_enrich: (p50, p99),
         intel_share: intel as f64 / enriched.max(1) as f64,
         asset_share: asset as f64 / enriched.max(1) as f64,

@@ -27,7 +27,7 @@ use crate::store::enrichment::{self as store, AssetHit, Enriched, IndicatorHit};
 use crate::store::pipeline::Pending;
 use filter::{ContextFilters, Key, KeyFilter};
 use geo::{Geo, Places};
-use isolated::Isolated;
+use isolated::{Isolated, Isolation};
 
 /// Time each enricher has for one pipeline batch: a base, and more for each value it looks
 /// up, so that a large batch under a backlog is not skipped for its size alone while one
@@ -35,7 +35,7 @@ use isolated::Isolated;
 pub const ENRICHER_BUDGET: Duration = Duration::from_secs(2);
 pub const ENRICHER_BUDGET_PER_VALUE: Duration = Duration::from_micros(200);
 
-fn budget(values: usize) -> Duration {
+pub fn budget(values: usize) -> Duration {
     ENRICHER_BUDGET + ENRICHER_BUDGET_PER_VALUE * u32::try_from(values).unwrap_or(u32::MAX)
 }
 
@@ -67,7 +67,7 @@ pub async fn complete(
     conn: &mut PgConnection,
     alerts: &[&Pending],
     mut ahead: HashMap<i64, Scored>,
-    filters: &mut ContextFilters,
+    filters: &tokio::sync::Mutex<ContextFilters>,
 ) -> Result<Enrichment, BackendError> {
     let mut done = Enrichment::default();
     let mut missing = Vec::new();
@@ -84,46 +84,61 @@ pub async fn complete(
         done.insert(alert_id, found);
     }
     let rest: Vec<&Pending> = alerts.iter().copied().filter(|a| !done.scores.contains_key(&a.alert_id)).collect();
-    let made = enrich(conn, &rest, filters).await?;
+    if rest.is_empty() {
+        return Ok(done);
+    }
+    let made = enrich(conn, &rest, &mut *filters.lock().await).await?;
     done.scores.extend(made.scores);
     done.packets.extend(made.packets);
     Ok(done)
 }
 
-/// Enriches and scores `alerts`. `filters` are the worker's in-memory key filters, kept
-/// from batch to batch.
+/// Enriches and scores `alerts` inside the caller's transaction, each enricher in a
+/// savepoint. `filters` are the worker's in-memory key filters, kept from batch to batch.
 pub async fn enrich(
     conn: &mut PgConnection,
     alerts: &[&Pending],
     filters: &mut ContextFilters,
 ) -> Result<Enrichment, BackendError> {
+    enrich_in(conn, alerts, filters, Isolation::Savepoints).await
+}
+
+/// As [`enrich`], with the enrichers isolated as `isolation` says.
+pub async fn enrich_in(
+    conn: &mut PgConnection,
+    alerts: &[&Pending],
+    filters: &mut ContextFilters,
+    isolation: Isolation,
+) -> Result<Enrichment, BackendError> {
     if alerts.is_empty() {
         return Ok(Enrichment::default());
     }
+    let started = time::OffsetDateTime::now_utc();
     let weights = store::load_weights(&mut *conn).await?;
     let probes = Probes::of(alerts);
 
-    let mut assets = Isolated::begin(&mut *conn, budget(probes.addresses.len() + probes.hosts.len())).await?;
+    let mut assets =
+        Isolated::begin(&mut *conn, budget(probes.addresses.len() + probes.hosts.len()), isolation).await?;
     let found = match_assets(assets.conn(), filters, &probes).await;
     let (asset_hits, assets_run) = assets.finish("assets", found, Vec::len).await?;
 
-    let mut intel = Isolated::begin(&mut *conn, budget(probes.intel.len() + probes.addresses.len())).await?;
+    let mut intel = Isolated::begin(&mut *conn, budget(probes.intel.len() + probes.addresses.len()), isolation).await?;
     let found = match_indicators(intel.conn(), filters, &probes).await;
     let (intel_hits, intel_run) = intel.finish("intel", found, Vec::len).await?;
 
     let (geo, mut geo_run) = open_geo(&mut *conn).await?;
     let mut places = Places::new(&geo);
     let users = alerts.iter().flat_map(|a| a.entities.0.iter()).filter(|e| e.kind == EntityKind::User).count();
-    let mut people = Isolated::begin(&mut *conn, budget(users)).await?;
+    let mut people = Isolated::begin(&mut *conn, budget(users), isolation).await?;
     let found = identity::identities(people.conn(), alerts, &mut places).await;
     let (identities, identity_run) = people.finish("identity", found, |found| found.iter().map(Vec::len).sum()).await?;
 
-    let mut traffic = Isolated::begin(&mut *conn, budget(probes.addresses.len())).await?;
+    let mut traffic = Isolated::begin(&mut *conn, budget(probes.addresses.len()), isolation).await?;
     let found = activity::activity(traffic.conn(), alerts).await;
     let (activity, activity_run) =
         traffic.finish("activity", found, |found| found.values().filter(|a| a.events > 0).count()).await?;
 
-    let mut track = Isolated::begin(&mut *conn, budget(alerts.len())).await?;
+    let mut track = Isolated::begin(&mut *conn, budget(alerts.len()), isolation).await?;
     let found = precision::records(track.conn(), alerts).await;
     let (records, precision_run) = track.finish("precision", found, HashMap::len).await?;
 
@@ -177,7 +192,7 @@ pub async fn enrich(
             received_at: alert.received_at,
         })
         .collect();
-    store::save_context(&mut *conn, &rows).await?;
+    store::save_context(&mut *conn, &rows, started).await?;
     let scores = alerts.iter().zip(&packets).map(|(a, (_, b))| (a.alert_id, b.score)).collect();
     let packets = alerts.iter().zip(packets).map(|(a, (p, _))| (a.alert_id, p)).collect();
     Ok(Enrichment { scores, packets })

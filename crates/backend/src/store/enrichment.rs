@@ -184,7 +184,12 @@ pub struct Enriched<'a> {
     pub received_at: time::OffsetDateTime,
 }
 
-pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Result<(), BackendError> {
+/// Stores a chunk's or batch's packets; `started` is when its enrichment began.
+pub async fn save_context(
+    conn: &mut PgConnection,
+    rows: &[Enriched<'_>],
+    started: time::OffsetDateTime,
+) -> Result<(), BackendError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -195,8 +200,8 @@ pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Res
     let breakdowns: Vec<String> = rows.iter().map(|r| json_text(r.breakdown)).collect::<Result<_, _>>()?;
     let received: Vec<time::OffsetDateTime> = rows.iter().map(|r| r.received_at).collect();
     sqlx::query(
-        "insert into alert_context (alert_id, packet, score, breakdown, enrich_ms) \
-         select id, p::json, s, b::json, greatest(0, extract(epoch from clock_timestamp() - r) * 1000)::int4 \
+        "insert into alert_context (alert_id, packet, score, breakdown, enrich_ms, enriched_at) \
+         select id, p::json, s, b::json, greatest(0, extract(epoch from clock_timestamp() - r) * 1000)::int4, $6 \
          from unnest($1::int8[], $2::text[], $3::int2[], $4::text[], $5::timestamptz[]) n(id, p, s, b, r) \
          on conflict (alert_id) do nothing",
     )
@@ -205,6 +210,7 @@ pub async fn save_context(conn: &mut PgConnection, rows: &[Enriched<'_>]) -> Res
     .bind(&scores)
     .bind(&breakdowns)
     .bind(&received)
+    .bind(started)
     .execute(conn)
     .await?;
     Ok(())

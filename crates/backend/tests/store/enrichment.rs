@@ -155,6 +155,8 @@ async fn alerts_carry_their_context_and_an_explained_score_that_sets_priority() 
 #[tokio::test]
 async fn a_slow_or_failing_enricher_is_recorded_and_skipped() {
     let db = TestDb::new().await;
+    // A server's backend: its enricher runs each enricher as statements of its own (no
+    // savepoints) under its connection's statement timeout.
     let backend = db.backend().await;
     load_context(&db, &backend).await;
     let alert = |n: usize| {
