@@ -51,7 +51,7 @@ impl<T> Default for HandOff<T> {
 }
 
 impl<T: Held> HandOff<T> {
-    /// A hand-off that remembers which alerts it could not hold (see [`HandOff::passed_over`]).
+    /// A hand-off that remembers which alerts it could not hold (see [`HandOff::take_next`]).
     pub fn remembering_overflow() -> Self {
         HandOff { inner: Mutex::new(Inner { held: BTreeMap::new(), passed_over: Some(BTreeSet::new()) }) }
     }
@@ -101,24 +101,12 @@ impl<T: Held> HandOff<T> {
         let mut inner = self.inner();
         let Inner { held, passed_over } = &mut *inner;
         let held_first = held.first_key_value().map(|(id, _)| *id);
-        let (mut alerts, mut ids) = (Vec::new(), Vec::new());
         match passed_over.as_mut() {
             Some(passed) if passed.first().is_some_and(|p| held_first.is_none_or(|h| *p < h)) => {
-                while ids.len() < n
-                    && let Some(id) = passed.pop_first()
-                {
-                    ids.push(id);
-                }
+                (Vec::new(), std::iter::from_fn(|| passed.pop_first()).take(n).collect())
             }
-            _ => {
-                while alerts.len() < n
-                    && let Some((_, alert)) = held.pop_first()
-                {
-                    alerts.push(alert);
-                }
-            }
+            _ => (std::iter::from_fn(|| held.pop_first().map(|(_, alert)| alert)).take(n).collect(), Vec::new()),
         }
-        (alerts, ids)
     }
 
     pub fn len(&self) -> usize {
