@@ -14,6 +14,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
+use super::storm_mirror::{Committed, StormMirror};
 use crate::handoff::HandOff;
 use crate::pipeline::Pipeline;
 use crate::store::alerts::{self, Inserted, Stored, StormHint};
@@ -59,12 +60,14 @@ impl IngestQueue {
         let (sender, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
         let writing = Arc::new(AtomicUsize::new(0));
+        let mirror = Arc::new(StormMirror::default());
         for _ in 0..settings.writers.max(1) {
             let writer = Writer {
                 pool: pool.clone(),
                 pipeline: pipeline.waker(),
                 handoff: pipeline.handoff(),
                 policies: policies.clone(),
+                mirror: mirror.clone(),
                 writing: writing.clone(),
             };
             tokio::spawn(run_writer(writer, receiver.clone(), settings.max_group.max(1)));
@@ -108,12 +111,15 @@ struct Writer {
     /// Given the alerts a commit stored.
     handoff: Arc<HandOff>,
     policies: Arc<StormPolicyCache>,
+    /// Storms this process saw start, shared by its writers.
+    mirror: Arc<StormMirror>,
     /// Writers in the middle of a write, this one included.
     writing: Arc<AtomicUsize>,
 }
 
 async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, max_group: usize) {
-    let Writer { pool, pipeline, handoff, policies, writing } = &writer;
+    let Writer { pool, pipeline, handoff, policies, mirror, writing } = &writer;
+    let storms = Storms { policies, mirror };
     let mut own = OwnConnections::new(pool);
     // Requests in the previous group: about how many senders are waiting on us.
     let mut expected = 1;
@@ -129,7 +135,7 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
         // Alone, a writer may spread a large group over two connections: one client sending
         // big batches otherwise keeps one database backend busy and leaves the other core idle.
         let alone = writing.fetch_add(1, Ordering::AcqRel) == 0;
-        let written = own.write(policies, pool, &group, alone).await;
+        let written = own.write(storms, pool, &group, alone).await;
         tracing::debug!(
             requests = group.len(),
             records = group.iter().map(Job::size).sum::<usize>(),
@@ -148,12 +154,11 @@ async fn run_writer(writer: Writer, receiver: Arc<Mutex<mpsc::UnboundedReceiver<
             Err(err) if group.len() > 1 => {
                 tracing::warn!(error = %err, requests = group.len(), "group write failed; writing requests one by one");
                 for job in group {
-                    let outcome = own.write(policies, pool, std::slice::from_ref(&job), false).await.map(
-                        |(mut outcomes, new)| {
+                    let outcome =
+                        own.write(storms, pool, std::slice::from_ref(&job), false).await.map(|(mut outcomes, new)| {
                             hand_over(handoff, pipeline, new);
                             outcomes.remove(0)
-                        },
-                    );
+                        });
                     let _ = job.reply.send(outcome);
                 }
             }
@@ -175,19 +180,60 @@ fn hand_over(handoff: &HandOff, pipeline: &Notify, new: Vec<Pending>) {
     }
 }
 
+/// What a writer places alerts into storms with.
+#[derive(Clone, Copy)]
+struct Storms<'a> {
+    policies: &'a StormPolicyCache,
+    mirror: &'a StormMirror,
+}
+
 /// Each alert's storm key under its source's policy, so that the insert can place it straight
-/// into a storm already running (no second write of the row later). The pipeline still has
-/// the last word on every placement.
-fn storm_hints(policies: &crate::storm_cache::Policies, alerts: &[&NewAlert]) -> Vec<Option<StormHint>> {
+/// into a storm already running (no second write of the row later), with the head this
+/// process saw the storm start with. The pipeline still has the last word on every placement.
+fn storm_hints(
+    policies: &crate::storm_cache::Policies,
+    mirror: &StormMirror,
+    alerts: &[&NewAlert],
+    now_ms: i64,
+) -> Vec<Option<StormHint>> {
     alerts
         .iter()
         .map(|alert| {
-            policy_for(policies, &alert.source).map(|policy| StormHint {
-                key: policy.storm_key(&alert.title, &alert.entities),
-                window_secs: i32::try_from(policy.window_secs).unwrap_or(i32::MAX),
+            policy_for(policies, &alert.source).map(|policy| {
+                let key = policy.storm_key(&alert.title, &alert.entities);
+                let guess = mirror.guess(&alert.source, &key, policy.window_secs, now_ms);
+                StormHint { key, window_secs: i32::try_from(policy.window_secs).unwrap_or(i32::MAX), guess }
             })
         })
         .collect()
+}
+
+/// Counts the alerts a write created into the mirror, so that the next write can place the
+/// rest of a storm that has just started.
+fn count_storms(
+    policies: &crate::storm_cache::Policies,
+    mirror: &StormMirror,
+    alerts: &[&NewAlert],
+    hints: &[Option<StormHint>],
+    stored: &[Stored],
+    now_ms: i64,
+) {
+    let committed = alerts
+        .iter()
+        .zip(hints)
+        .zip(stored)
+        .filter(|(_, stored)| stored.created)
+        .filter_map(|((alert, hint), stored)| {
+            let policy = policy_for(policies, &alert.source)?;
+            let key = hint.as_ref()?.key.as_str();
+            Some(Committed { policy, source: &alert.source, key, alert_id: stored.alert_id })
+        })
+        .collect();
+    mirror.record(committed, now_ms);
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// Lets a commit's worth of senders gather: when the last group held `expected` requests,
@@ -258,12 +304,12 @@ impl OwnConnections {
     /// Writes a group; after a failure, the next write starts on fresh connections.
     async fn write(
         &mut self,
-        policies: &StormPolicyCache,
+        storms: Storms<'_>,
         pool: &PgPool,
         group: &[Job],
         may_split: bool,
     ) -> Result<Written, BackendError> {
-        let written = write_group(self, policies, pool, group, may_split).await;
+        let written = write_group(self, storms, pool, group, may_split).await;
         if written.is_err() {
             (self.main, self.helper) = (None, None);
         }
@@ -290,7 +336,7 @@ const SPLIT_FROM: usize = 64;
 /// large and has no context events); returns each job's outcome, in order.
 async fn write_group(
     own: &mut OwnConnections,
-    policies: &StormPolicyCache,
+    storms: Storms<'_>,
     pool: &PgPool,
     group: &[Job],
     may_split: bool,
@@ -315,7 +361,8 @@ async fn write_group(
         }
         positions.push(position);
     }
-    let hints = storm_hints(&*policies.get(pool).await?, &unique);
+    let policies = storms.policies.get(pool).await?;
+    let hints = storm_hints(&policies, storms.mirror, &unique, now_ms());
     let with_context = group.iter().any(|job| !job.context.is_empty());
     let mut new_context = Vec::with_capacity(group.len());
     let stored = if with_context {
@@ -352,6 +399,7 @@ async fn write_group(
         }
     };
     let Inserted { stored, new } = stored;
+    count_storms(&policies, storms.mirror, &unique, &hints, &stored, now_ms());
     let outcomes = positions
         .into_iter()
         .zip(new_context)

@@ -3,6 +3,7 @@
 //! transaction commits, so an acknowledged alert is always stored.
 
 mod group_commit;
+mod storm_mirror;
 
 pub use group_commit::IngestQueue;
 

@@ -40,6 +40,9 @@ impl Inserted {
 pub struct StormHint {
     pub key: String,
     pub window_secs: i32,
+    /// The head this process saw the storm start with, for when the stored state does not
+    /// know of it yet.
+    pub guess: Option<i64>,
 }
 
 /// A row the insert returns: id, source, dedup key, received, event time, storm head.
@@ -64,14 +67,14 @@ pub async fn insert_alerts(
              select source, source_ref, dedup_key, title, description, severity, \
                     to_timestamp(event_time_ms / 1000.0), entities::jsonb, techniques::text[], tags::text[], \
                     raw, flow_id, unmapped::jsonb, \
-                    (select s.head_alert_id from storm_state s \
-                     where s.source = t.source and s.storm_key = t.storm_key \
-                       and s.last_seen >= now() - make_interval(secs => t.window_secs)) \
+                    coalesce((select s.head_alert_id from storm_state s \
+                              where s.source = t.source and s.storm_key = t.storm_key \
+                                and s.last_seen >= now() - make_interval(secs => t.window_secs)), t.guess) \
              from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int2[], $7::int8[], \
                          $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
-                         $14::text[], $15::int4[]) \
+                         $14::text[], $15::int4[], $16::int8[]) \
                  as t(source, source_ref, dedup_key, title, description, severity, event_time_ms, entities, \
-                      techniques, tags, raw, flow_id, unmapped, storm_key, window_secs) \
+                      techniques, tags, raw, flow_id, unmapped, storm_key, window_secs, guess) \
              on conflict (source, dedup_key) do nothing \
              returning alert_id, source, dedup_key, received_at, event_time, rollup_id \
          ), queued as ( \
@@ -94,6 +97,7 @@ pub async fn insert_alerts(
     .bind(&columns.unmapped)
     .bind(&columns.storm_key)
     .bind(&columns.storm_window)
+    .bind(&columns.storm_guess)
     .fetch_all(&mut *conn)
     .await?;
     let mut created: HashMap<(&str, &str), &Row> = HashMap::with_capacity(inserted.len());
@@ -181,6 +185,7 @@ struct Columns<'a> {
     unmapped: Vec<Option<String>>,
     storm_key: Vec<Option<&'a str>>,
     storm_window: Vec<Option<i32>>,
+    storm_guess: Vec<Option<i64>>,
 }
 
 impl<'a> Columns<'a> {
@@ -202,6 +207,7 @@ impl<'a> Columns<'a> {
             unmapped: Vec::with_capacity(n),
             storm_key: hints.iter().map(|h| h.as_ref().map(|h| h.key.as_str())).collect(),
             storm_window: hints.iter().map(|h| h.as_ref().map(|h| h.window_secs)).collect(),
+            storm_guess: hints.iter().map(|h| h.as_ref().and_then(|h| h.guess)).collect(),
         };
         if hints.len() != n {
             return Err(BackendError::Internal(format!("{} storm hints for {n} alerts", hints.len())));

@@ -285,3 +285,25 @@ async fn alerts_of_a_running_storm_are_stored_in_it_and_a_stale_placement_is_cor
     assert!(heads_of(&db, &late_ids).await.iter().all(Option::is_none), "the pipeline corrects them");
     assert_eq!(queue(&backend, None).await.iter().map(|r| r.occurrences).sum::<i32>(), 45);
 }
+
+#[tokio::test]
+async fn a_storm_that_starts_while_the_pipeline_is_behind_is_stored_in_from_the_next_write() {
+    let db = TestDb::new().await;
+    let backend = db.backend().await;
+    let ids = token(&backend, "ids").await;
+    // The pipeline has not counted any of it, so the stored state knows of no storm.
+    let holder = hold_pipeline(&db).await;
+    let first = ingest_alerts(&backend, &ids, flood("ids", "ET FRESH", 30, &["192.0.2.6"])).await.expect("stored");
+    // Default policy: twenty alone, the twenty-first heads the storm.
+    let head = first[20].alert_id;
+    let more: Vec<NewAlert> = flood("ids", "ET FRESH", 40, &["192.0.2.6"]).into_iter().skip(30).collect();
+    let stored = ingest_alerts(&backend, &ids, more).await.expect("stored");
+    let new_ids: Vec<i64> = stored.iter().map(|s| s.alert_id).collect();
+    assert!(heads_of(&db, &new_ids).await.iter().all(|h| *h == Some(head)), "placed at insert, before the pipeline");
+    holder.rollback().await.expect("release");
+    settle(&db).await;
+    let rows = queue(&backend, None).await;
+    assert_eq!(rows.len(), 21, "twenty alone and the head: {rows:#?}");
+    assert_eq!(rows.iter().find(|r| r.id == head).expect("head").occurrences, 20);
+    assert_eq!(rows.iter().map(|r| r.occurrences).sum::<i32>(), 40);
+}
