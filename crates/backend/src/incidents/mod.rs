@@ -79,7 +79,8 @@ pub(crate) fn summary(row: IncidentRow) -> Result<IncidentSummary, BackendError>
     })
 }
 
-fn now_ms() -> i64 {
+/// Now, in milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
     epoch_ms(time::OffsetDateTime::now_utc())
 }
 

@@ -16,6 +16,7 @@ use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot}
 
 use super::storm_mirror::{Committed, StormMirror};
 use crate::handoff::HandOff;
+use crate::incidents::now_ms;
 use crate::pipeline::Pipeline;
 use crate::store::alerts::{self, Inserted, Stored, StormHint};
 use crate::store::context_events;
@@ -230,10 +231,6 @@ fn count_storms(
         })
         .collect();
     mirror.record(committed, now_ms);
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// Lets a commit's worth of senders gather: when the last group held `expected` requests,
