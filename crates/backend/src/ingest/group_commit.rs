@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use riposte_domain::alert::{ContextEvent, NewAlert};
+use riposte_domain::alert::{ContextEvent, NewAlert, StormPolicy};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
@@ -188,19 +188,21 @@ struct Storms<'a> {
     mirror: &'a StormMirror,
 }
 
-/// Each alert's storm key under its source's policy, so that the insert can place it straight
-/// into a storm already running (no second write of the row later), with the head this
-/// process saw the storm start with. The pipeline still has the last word on every placement.
+/// Each alert's storm key under the policy governing it (`governing`, same order), so that
+/// the insert can place it straight into a storm already running (no second write of the row
+/// later), with the head this process saw the storm start with. The pipeline still has the
+/// last word on every placement.
 fn storm_hints(
-    policies: &crate::storm_cache::Policies,
     mirror: &StormMirror,
     alerts: &[&NewAlert],
+    governing: &[Option<&StormPolicy>],
     now_ms: i64,
 ) -> Vec<Option<StormHint>> {
     alerts
         .iter()
-        .map(|alert| {
-            policy_for(policies, &alert.source).map(|policy| {
+        .zip(governing)
+        .map(|(alert, policy)| {
+            policy.map(|policy| {
                 let key = policy.storm_key(&alert.title, &alert.entities);
                 let guess = mirror.guess(&alert.source, &key, policy.window_secs, now_ms);
                 StormHint { key, window_secs: i32::try_from(policy.window_secs).unwrap_or(i32::MAX), guess }
@@ -210,24 +212,27 @@ fn storm_hints(
 }
 
 /// Counts the alerts a write created into the mirror, so that the next write can place the
-/// rest of a storm that has just started.
+/// rest of a storm that has just started. Every slice is in the order of `alerts`.
 fn count_storms(
-    policies: &crate::storm_cache::Policies,
     mirror: &StormMirror,
     alerts: &[&NewAlert],
+    governing: &[Option<&StormPolicy>],
     hints: &[Option<StormHint>],
     stored: &[Stored],
     now_ms: i64,
 ) {
     let committed = alerts
         .iter()
-        .zip(hints)
+        .zip(governing.iter().zip(hints))
         .zip(stored)
         .filter(|(_, stored)| stored.created)
-        .filter_map(|((alert, hint), stored)| {
-            let policy = policy_for(policies, &alert.source)?;
-            let key = hint.as_ref()?.key.as_str();
-            Some(Committed { policy, source: &alert.source, key, alert_id: stored.alert_id })
+        .filter_map(|((alert, (policy, hint)), stored)| {
+            Some(Committed {
+                policy: (*policy)?,
+                source: &alert.source,
+                key: &hint.as_ref()?.key,
+                alert_id: stored.alert_id,
+            })
         })
         .collect();
     mirror.record(committed, now_ms);
@@ -359,7 +364,8 @@ async fn write_group(
         positions.push(position);
     }
     let policies = storms.policies.get(pool).await?;
-    let hints = storm_hints(&policies, storms.mirror, &unique, now_ms());
+    let governing: Vec<Option<&StormPolicy>> = unique.iter().map(|a| policy_for(&policies, &a.source)).collect();
+    let hints = storm_hints(storms.mirror, &unique, &governing, now_ms());
     let with_context = group.iter().any(|job| !job.context.is_empty());
     let mut new_context = Vec::with_capacity(group.len());
     let stored = if with_context {
@@ -396,7 +402,7 @@ async fn write_group(
         }
     };
     let Inserted { stored, new } = stored;
-    count_storms(&policies, storms.mirror, &unique, &hints, &stored, now_ms());
+    count_storms(storms.mirror, &unique, &governing, &hints, &stored, now_ms());
     let outcomes = positions
         .into_iter()
         .zip(new_context)

@@ -243,6 +243,13 @@ async fn an_alert_the_pipeline_cannot_read_does_not_stall_the_rest() {
     assert!(members > 0, "the others were rolled up");
 }
 
+/// Sends alerts `from..to` of the flood `title` (from 192.0.2.5) in one request; their ids.
+async fn send_part(backend: &Backend, ids: &TokenIdentity, title: &str, from: usize, to: usize) -> Vec<i64> {
+    let part: Vec<NewAlert> = flood("ids", title, to, &["192.0.2.5"]).into_iter().skip(from).collect();
+    let stored = ingest_alerts(backend, ids, part).await.expect("stored");
+    stored.iter().map(|s| s.alert_id).collect()
+}
+
 async fn heads_of(db: &TestDb, ids: &[i64]) -> Vec<Option<i64>> {
     sqlx::query_scalar("select rollup_id from alert where alert_id = any($1) order by alert_id")
         .bind(ids)
@@ -256,15 +263,13 @@ async fn alerts_of_a_running_storm_are_stored_in_it_and_a_stale_placement_is_cor
     let db = TestDb::new().await;
     let backend = db.backend().await;
     let ids = token(&backend, "ids").await;
-    ingest_alerts(&backend, &ids, flood("ids", "ET RUNNING", 30, &["192.0.2.5"])).await.expect("stored");
+    send_part(&backend, &ids, "ET RUNNING", 0, 30).await;
     settle(&db).await;
     let head = queue(&backend, None).await.into_iter().find(|r| r.occurrences > 1).expect("head").id;
 
     // While the storm runs, ingest stores new alerts straight into it, before the pipeline.
     let holder = hold_pipeline(&db).await;
-    let more: Vec<NewAlert> = flood("ids", "ET RUNNING", 40, &["192.0.2.5"]).into_iter().skip(30).collect();
-    let stored = ingest_alerts(&backend, &ids, more).await.expect("stored");
-    let new_ids: Vec<i64> = stored.iter().map(|s| s.alert_id).collect();
+    let new_ids = send_part(&backend, &ids, "ET RUNNING", 30, 40).await;
     assert!(heads_of(&db, &new_ids).await.iter().all(|h| *h == Some(head)), "placed at insert");
     holder.rollback().await.expect("release");
     settle(&db).await;
@@ -276,9 +281,7 @@ async fn alerts_of_a_running_storm_are_stored_in_it_and_a_stale_placement_is_cor
     // ingest still places into the storm, and the pipeline puts the alerts back on their own.
     let holder = hold_pipeline(&db).await;
     sqlx::query("update storm_policy set enabled = false").execute(&db.pool).await.expect("disable");
-    let late: Vec<NewAlert> = flood("ids", "ET RUNNING", 45, &["192.0.2.5"]).into_iter().skip(40).collect();
-    let stored = ingest_alerts(&backend, &ids, late).await.expect("stored");
-    let late_ids: Vec<i64> = stored.iter().map(|s| s.alert_id).collect();
+    let late_ids = send_part(&backend, &ids, "ET RUNNING", 40, 45).await;
     assert!(heads_of(&db, &late_ids).await.iter().all(|h| *h == Some(head)), "stale cache places them");
     holder.rollback().await.expect("release");
     settle(&db).await;
@@ -293,12 +296,10 @@ async fn a_storm_that_starts_while_the_pipeline_is_behind_is_stored_in_from_the_
     let ids = token(&backend, "ids").await;
     // The pipeline has not counted any of it, so the stored state knows of no storm.
     let holder = hold_pipeline(&db).await;
-    let first = ingest_alerts(&backend, &ids, flood("ids", "ET FRESH", 30, &["192.0.2.6"])).await.expect("stored");
+    let first = send_part(&backend, &ids, "ET FRESH", 0, 30).await;
     // Default policy: twenty alone, the twenty-first heads the storm.
-    let head = first[20].alert_id;
-    let more: Vec<NewAlert> = flood("ids", "ET FRESH", 40, &["192.0.2.6"]).into_iter().skip(30).collect();
-    let stored = ingest_alerts(&backend, &ids, more).await.expect("stored");
-    let new_ids: Vec<i64> = stored.iter().map(|s| s.alert_id).collect();
+    let head = first[20];
+    let new_ids = send_part(&backend, &ids, "ET FRESH", 30, 40).await;
     assert!(heads_of(&db, &new_ids).await.iter().all(|h| *h == Some(head)), "placed at insert, before the pipeline");
     holder.rollback().await.expect("release");
     settle(&db).await;
