@@ -5,6 +5,7 @@ mod support;
 mod alert_rest;
 mod assets_api;
 mod containment_lab;
+mod containment_restart;
 mod context_imports;
 mod crash_recovery;
 mod embedded_database;

@@ -1,7 +1,7 @@
 //! The action jobs: each due action is taken under a lease, moved one step at a time along
 //! its state path by calling its connector, and put back with the time it is next due. A
-//! server that dies mid-way loses its lease and another (or itself, restarted) carries on
-//! from the stored state; apply and undo are idempotent on every connector, so a step run
+//! server that dies mid-way loses its lease at once (the lease names a lock only a live
+//! process holds) and another (or itself, restarted) carries on from the stored state; apply and undo are idempotent on every connector, so a step run
 //! twice changes the device once. Every action ends in a terminal state: failures are
 //! retried with backoff, then end `failed`; an approval nobody gave expires with its TTL.
 
@@ -23,9 +23,10 @@ use super::{connectors, notices, state_of};
 use crate::BackendError;
 use crate::store::containment::{self as store, ActionRow};
 use crate::store::containment_connectors as connector_store;
-use crate::store::containment_jobs::{self as jobs, CHANNEL};
+use crate::store::containment_jobs::{self as jobs, CHANNEL, LeaseHolder};
 
-/// A worker holds an action this long; a device call (retries included) ends well before.
+/// A worker holds an action this long (unless its process dies first); a device call
+/// (retries included) ends well before.
 const LEASE_SECS: i32 = 300;
 /// Tries of an apply before the action ends failed.
 const APPLY_ATTEMPTS: i32 = 5;
@@ -87,12 +88,22 @@ pub fn start(pool: PgPool) -> ActionJobs {
         };
         let permits = Arc::new(Semaphore::new(PARALLEL));
         let mut running = JoinSet::new();
+        let mut holder: Option<LeaseHolder> = None;
         loop {
             // Shutting down: the pool closes before this task is dropped.
             if pool.is_closed() {
                 return;
             }
-            if let Err(err) = start_due(&pool, &devices, &permits, &mut running).await {
+            holder = match holder.take() {
+                Some(held) => held.keep(pool.connect_options().as_ref()).await,
+                None => LeaseHolder::take(pool.connect_options().as_ref()).await,
+            }
+            .inspect_err(|err| tracing::warn!(error = %err, "containment jobs: cannot show this worker alive"))
+            .ok();
+            // Without the lock, a lease taken now would look dead to every other worker.
+            if let Some(held) = &holder
+                && let Err(err) = start_due(&pool, &devices, held.key(), &permits, &mut running).await
+            {
                 tracing::warn!(error = %err, "containment jobs: round failed");
             }
             // A slow device holds its own slot only: the others go on, and a slot that
@@ -124,11 +135,12 @@ async fn wait(listener: &mut Option<PgListener>) {
 async fn start_due(
     pool: &PgPool,
     devices: &Devices,
+    holder: i32,
     permits: &Arc<Semaphore>,
     running: &mut JoinSet<()>,
 ) -> Result<(), BackendError> {
     while let Ok(permit) = permits.clone().try_acquire_owned() {
-        let Some(row) = jobs::claim(pool, LEASE_SECS).await? else { break };
+        let Some(row) = jobs::claim(pool, LEASE_SECS, holder).await? else { break };
         spawn_work(running, pool, devices, row, permit);
     }
     Ok(())
@@ -137,12 +149,13 @@ async fn start_due(
 /// Works every action due now (several at once) and waits for them; returns how many were
 /// taken. For tests and tools that drive the jobs by hand.
 pub async fn run_due(pool: &PgPool, devices: &Devices) -> Result<usize, BackendError> {
+    let holder = LeaseHolder::take(pool.connect_options().as_ref()).await?;
     let permits = Arc::new(Semaphore::new(PARALLEL));
     let mut running = JoinSet::new();
     let mut taken = 0;
     loop {
         let permit = permits.clone().acquire_owned().await.map_err(|e| BackendError::Internal(e.to_string()))?;
-        let Some(row) = jobs::claim(pool, LEASE_SECS).await? else { break };
+        let Some(row) = jobs::claim(pool, LEASE_SECS, holder.key()).await? else { break };
         taken += 1;
         spawn_work(&mut running, pool, devices, row, permit);
     }

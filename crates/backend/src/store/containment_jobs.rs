@@ -1,7 +1,8 @@
 //! The job side of containment actions: taking the next one due under a lease, and putting
 //! it back with the time it is next due.
 
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgExecutor};
 
 use super::containment::{ACTION_COLUMNS, ActionRow};
 use crate::BackendError;
@@ -9,20 +10,76 @@ use crate::BackendError;
 /// The NOTIFY channel that wakes the action workers (a request approved, an undo clicked).
 pub const CHANNEL: &str = "riposte_containment";
 
-/// Takes the action most overdue, for `lease_secs`: not finished, due, not leased by a live
-/// worker; an approval that waited past the time to live is due too (to expire). Counts the
-/// attempt.
-pub async fn claim(db: impl PgExecutor<'_>, lease_secs: i32) -> Result<Option<ActionRow>, BackendError> {
+/// First key of the advisory locks that say a worker process is alive ("Rips").
+const HOLDER_CLASS: i32 = 0x5269_7073;
+
+/// Proof that this process's action workers are alive: a connection of their own holding a
+/// session advisory lock on (`HOLDER_CLASS`, `key`). The lock goes with the connection, so
+/// when the process dies the database lets go of it and another worker takes its leases at
+/// once, instead of waiting out `lease_until`.
+pub struct LeaseHolder {
+    conn: PgConnection,
+    key: i32,
+}
+
+impl LeaseHolder {
+    pub async fn take(options: &PgConnectOptions) -> Result<LeaseHolder, BackendError> {
+        let conn = PgConnection::connect_with(options).await?;
+        let key = (uuid::Uuid::new_v4().as_u128() as u32 >> 1) as i32;
+        Self::lock(conn, key).await
+    }
+
+    /// The key leases are taken under.
+    pub fn key(&self) -> i32 {
+        self.key
+    }
+
+    /// Whether the lock still holds; if its connection was lost, takes the lock again on a new
+    /// one, under the same key when nobody has taken that meanwhile, so leases already held
+    /// stay this worker's.
+    pub async fn keep(self, options: &PgConnectOptions) -> Result<LeaseHolder, BackendError> {
+        let LeaseHolder { mut conn, key } = self;
+        if conn.ping().await.is_ok() {
+            return Ok(LeaseHolder { conn, key });
+        }
+        Self::lock(PgConnection::connect_with(options).await?, key).await
+    }
+
+    /// Takes (`HOLDER_CLASS`, `key`), or the next free key after it.
+    async fn lock(mut conn: PgConnection, mut key: i32) -> Result<LeaseHolder, BackendError> {
+        loop {
+            let taken: bool = sqlx::query_scalar("select pg_try_advisory_lock($1, $2)")
+                .bind(HOLDER_CLASS)
+                .bind(key)
+                .fetch_one(&mut conn)
+                .await?;
+            if taken {
+                return Ok(LeaseHolder { conn, key });
+            }
+            key = key.checked_add(1).unwrap_or(0);
+        }
+    }
+}
+
+/// Takes the action most overdue, for `lease_secs`, as `holder`: not finished, due, and not
+/// leased by a live worker (the lease has not run out and its holder's lock is still held);
+/// an approval that waited past the time to live is due too (to expire). Counts the attempt.
+pub async fn claim(db: impl PgExecutor<'_>, lease_secs: i32, holder: i32) -> Result<Option<ActionRow>, BackendError> {
     Ok(sqlx::query_as(&format!(
-        "update containment_action set lease_until = now() + make_interval(secs => $1), attempts = attempts + 1 \
+        "update containment_action set lease_until = now() + make_interval(secs => $1), lease_holder = $2, \
+             attempts = attempts + 1 \
          where action_id = ( \
-             select action_id from containment_action \
+             select action_id from containment_action a \
              where state not in ('undone', 'expired', 'rejected', 'failed') and next_try_at <= now() \
-               and (lease_until is null or lease_until < now()) \
+               and (lease_until is null or lease_until < now() or (lease_holder is not null and not exists ( \
+                   select 1 from pg_locks l where l.locktype = 'advisory' and l.granted and l.objsubid = 2 \
+                     and l.classid = {HOLDER_CLASS} and l.objid = a.lease_holder::oid \
+                     and l.database = (select oid from pg_database where datname = current_database())))) \
              order by next_try_at limit 1 for update skip locked) \
          returning {ACTION_COLUMNS}"
     ))
     .bind(lease_secs)
+    .bind(holder)
     .fetch_optional(db)
     .await?)
 }

@@ -13,6 +13,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use riposte_backend::containment::jobs::{Devices, run_due};
 use riposte_backend::containment::{ContainRequest, cancel, request};
+use riposte_backend::store::containment_jobs::LeaseHolder;
 use riposte_backend::{Backend, CurrentUser};
 use riposte_domain::Role;
 use riposte_domain::containment::{ActionKind, ActionState, Direction};
@@ -245,6 +246,34 @@ async fn a_worker_that_died_mid_apply_is_taken_over_and_the_change_made_once() {
     )
     .await;
     assert_eq!(work(&db).await, 1, "an expired lease is taken over");
+    assert_eq!(state(&db, asked.action_id).await, "verified");
+    assert_eq!(device.held(), ["203.0.113.7/32"], "applied again, held once");
+}
+
+#[tokio::test]
+async fn a_lease_whose_holder_died_is_taken_over_at_once_not_when_it_runs_out() {
+    let Lab { db, backend, device, analyst } = Lab::new().await;
+    let asked = request(&backend, &analyst, &block("203.0.113.7", "k", None)).await.expect("request");
+    // Another server's worker took it for an hour and reached the device.
+    let other = LeaseHolder::take(&db.pool.connect_options()).await.expect("holder");
+    sqlx::query(
+        "update containment_action set state = 'applying', lease_until = now() + interval '1 hour', \
+             lease_holder = $2 where action_id = $1",
+    )
+    .bind(asked.action_id)
+    .bind(other.key())
+    .execute(&db.pool)
+    .await
+    .expect("lease");
+    device.held.lock().expect("held").push("203.0.113.7/32".into());
+    assert_eq!(work(&db).await, 0, "the lease of a live process is respected");
+    // That process dies: its connection, and with it the lock, goes.
+    drop(other);
+    let started = std::time::Instant::now();
+    while work(&db).await == 0 {
+        assert!(started.elapsed().as_secs() < 10, "the dead process's lease was not taken over");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(state(&db, asked.action_id).await, "verified");
     assert_eq!(device.held(), ["203.0.113.7/32"], "applied again, held once");
 }
