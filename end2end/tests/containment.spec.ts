@@ -155,6 +155,8 @@ test("an analyst blocks an attacker's address from the alert page in one click",
     const proposal = panel.getByTestId("proposal").filter({ hasText: connector }).and(analyst.locator(`[data-target="${attacker}"]`));
     await expect(proposal.getByTestId("blast-radius")).toBeVisible();
     await expect(proposal.getByLabel("Reason")).not.toHaveValue("");
+    // The webhook's device can block one way: the analyst keeps the attacker from reaching in.
+    await proposal.getByLabel("Direction (blocks)").selectOption("inbound");
     await proposal.getByRole("button", { name: "Contain" }).click();
     if (live) await expect(panel).toContainText("Requested: see it on the incident or the Containment page.");
 
@@ -163,8 +165,50 @@ test("an analyst blocks an attacker's address from the alert page in one click",
     await ready(analyst, info);
     const action = analyst.getByTestId("containment-action").filter({ hasText: `${attacker}/32` });
     await eventually(analyst, live, () => expect(action).toHaveAttribute("data-state", "verified", { timeout: 15_000 }));
+    await expect(action.getByTestId("action-what")).toHaveText(`block ${attacker}/32 (inbound)`);
     expect(edge.held.has(`${attacker}/32`)).toBe(true);
     await analyst.close();
+    expect(errors, "script errors in the analyst's browser").toEqual([]);
+  } finally {
+    edge.close();
+  }
+});
+
+test("an administrator protects an address and the Contain panel refuses it before the click", async ({ page, browser, request }, info) => {
+  test.setTimeout(60_000);
+  const live = javascriptOn(info);
+  const stamp = Date.now();
+  const unique = `${info.project.name}-${stamp}`;
+  // From 192.88.99.0/24 (the retired 6to4 relays): no other test uses it.
+  const relay = `192.88.99.${1 + (stamp % 250)}`;
+  const edge = await device();
+  const errors: string[] = [];
+  try {
+    const connector = await addWebhookConnector(page, info, `guard-edge-${unique}`, edge.url);
+    const rails = page.getByTestId("guard-rails");
+    await rails.getByLabel("Address or range").fill(relay);
+    await rails.getByLabel("What it is").fill(`partner relay ${unique}`);
+    await rails.getByRole("button", { name: "Protect" }).click();
+    const entry = rails.getByTestId("protected").getByRole("row").filter({ hasText: `${relay}/32` });
+    await expect(entry).toContainText(`partner relay ${unique}`);
+    await expect(rails.getByLabel("Roles whose approval counts")).toHaveValue(/ir/);
+
+    const sent = await request.post("/api/v1/alerts", {
+      headers: { Authorization: `Bearer ${ingestToken("ids")}` },
+      data: { title: `Beacon to relay ${unique}`, severity: "high", entities: [{ kind: "ip", value: relay, role: "destination" }] },
+    });
+    expect(sent.status()).toBe(201);
+    const { id } = await sent.json();
+    const analyst = await person(browser, info, "tier2", errors);
+    await analyst.goto(`/alerts/${id}`);
+    await ready(analyst, info);
+    const proposal = analyst.getByTestId("proposal").filter({ hasText: connector }).and(analyst.locator(`[data-target="${relay}"]`));
+    await eventually(analyst, false, () => expect(proposal.getByTestId("blast-radius")).toContainText(`is protected: partner relay ${unique}`, { timeout: 2_000 }));
+    await analyst.close();
+
+    // Taken off the list again: nothing is left behind for later runs.
+    await entry.getByRole("button", { name: "Remove" }).click();
+    await eventually(page, live, () => expect(rails.getByTestId("protected")).not.toContainText(`${relay}/32`));
     expect(errors, "script errors in the analyst's browser").toEqual([]);
   } finally {
     edge.close();

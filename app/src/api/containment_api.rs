@@ -67,6 +67,12 @@ pub async fn request_containment(
         &connector,
         override_reason.as_deref(),
     )?;
+    // The panel lets the person choose the action and direction under one key: the same
+    // choice twice (a double click) is one action, another choice is another.
+    let idempotency_key = match idempotency_key.trim() {
+        "" => String::new(),
+        key => format!("{key}/{}/{}", form.kind.as_str(), form.direction.map_or("-", |d| d.as_str())),
+    };
     let request = riposte_backend::containment::ContainRequest {
         incident_id,
         reason: &reason,

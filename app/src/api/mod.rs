@@ -4,6 +4,7 @@
 pub mod alerts_api;
 pub mod assets_api;
 pub mod containment_api;
+pub mod containment_guard_api;
 pub mod containment_setup_api;
 pub mod context_api;
 pub mod correlation_admin_api;

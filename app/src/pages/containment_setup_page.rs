@@ -1,6 +1,7 @@
 //! Containment set-up (administrators): integration readiness (each connector with what it
 //! covers, its credential health and last success; critical-asset coverage; assets no
-//! connector can act on), adding connectors, pre-authorised policies, and SIEM outputs.
+//! connector can act on), the guard rails, adding connectors, pre-authorised policies, and
+//! SIEM outputs.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,6 +17,7 @@ use crate::components::admin_tabs::AdminTabs;
 use crate::components::error_notice::ActionOutcome;
 use crate::components::list_outcome::list_or_empty;
 use crate::components::require_permission::RequirePermission;
+use crate::pages::containment_guard_rails::{GuardRails, GuardRailsPanel};
 
 #[component]
 pub fn ContainmentSetupPage() -> impl IntoView {
@@ -33,6 +35,7 @@ pub fn ContainmentSetupPage() -> impl IntoView {
         Resource::new(move || (save_output.version().get(), delete_output.version().get()), |_| siem_outputs());
     let save_channels = ServerAction::<SaveContainmentNoticeChannels>::new();
     let channels = Resource::new(move || save_channels.version().get(), |_| containment_notice_channels());
+    let guard_rails = GuardRails::load();
     view! {
         <Title text="Containment set-up · Riposte"/>
         <RequirePermission permission=Permission::ManageSettings>
@@ -49,6 +52,7 @@ pub fn ContainmentSetupPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            <GuardRailsPanel state=guard_rails/>
             <section class="panel" aria-label="Add a connector">
                 <h2>"Add or change a connector"</h2>
                 <p class="hint">"Secrets are named, never stored: env:NAME or file:/path on the server. Ranges: what it may act on (empty: any address). Management: its own address, protected from blocks."</p>

@@ -162,7 +162,7 @@ fn ProposalItem(
     };
     let form_label = format!("Contain {}", proposal.target);
     let because = format!(" — {} ({})", proposal.because, proposal.role);
-    let Proposal { kind, target, direction, connector, .. } = proposal;
+    let Proposal { kind, target, direction, connector, kinds, directions, .. } = proposal;
     let shown_target = target.clone();
     // A reason is always recorded; one is filled in so that containing is one click.
     let default_reason = match incident_id {
@@ -178,9 +178,8 @@ fn ProposalItem(
                 Err(err) => view! { <p class="error" role="alert">{err}</p> }.into_any(),
             }}
             <ActionForm action=request attr:class="row-form" attr:aria-label=form_label>
-                <input type="hidden" name="kind" value=kind/>
+                <ActionChoice kind directions=(kinds, directions) direction/>
                 <input type="hidden" name="target" value=target/>
-                <input type="hidden" name="direction" value=direction.unwrap_or_default()/>
                 <input type="hidden" name="connector" value=connector/>
                 {incident_id.map(|i| view! { <input type="hidden" name="incident_id" value=i/> })}
                 <input type="hidden" name="idempotency_key" value=key/>
@@ -195,6 +194,39 @@ fn ProposalItem(
             </ActionForm>
         </li>
     }
+}
+
+/// The kind of action and, for a block, its direction: a choice where the connector offers
+/// more than the proposal's own, else fixed.
+#[component]
+fn ActionChoice(kind: String, directions: (Vec<String>, Vec<String>), direction: Option<String>) -> impl IntoView {
+    let (kinds, directions) = directions;
+    let kind_field = if kinds.len() > 1 {
+        view! {
+            <label>"Action"
+                <select name="kind">
+                    {kinds.into_iter().map(|k| view! { <option value=k.clone() selected=k == kind>{k.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any()
+    } else {
+        view! { <input type="hidden" name="kind" value=kind/> }.into_any()
+    };
+    let chosen = direction.unwrap_or_default();
+    let direction_field = if directions.len() > 1 {
+        view! {
+            <label>"Direction (blocks)"
+                <select name="direction">
+                    {directions.into_iter().map(|d| view! { <option value=d.clone() selected=d == chosen>{d.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any()
+    } else {
+        view! { <input type="hidden" name="direction" value=chosen/> }.into_any()
+    };
+    view! { {kind_field} {direction_field} }
 }
 
 #[component]

@@ -5,6 +5,7 @@ pub mod alert_page;
 pub mod asset_edit_page;
 pub mod assets_page;
 pub mod containment_actions;
+pub mod containment_guard_rails;
 pub mod containment_page;
 pub mod containment_setup_page;
 pub mod context_import_page;

@@ -1,7 +1,7 @@
 //! One configured connector, whatever its vendor: built from its stored kind, settings and
 //! secret, and driven through the same four calls (apply, verify, undo, check).
 
-use riposte_domain::containment::ActionKind;
+use riposte_domain::containment::{ActionKind, Direction};
 use serde_json::Value;
 
 use crate::checkpoint::CheckPoint;
@@ -69,6 +69,21 @@ impl Device {
         each!(self, d => d.kinds())
     }
 
+    /// The block directions this connector enforces as asked. A vendor firewall's tag or
+    /// group is dropped by the administrator's own rules, which decide the direction, and an
+    /// EDR's IP indicator blocks the address both ways: those block in both directions only,
+    /// so a record never says "inbound" for a change that is not.
+    pub fn directions(&self) -> &'static [Direction] {
+        match self {
+            Device::Nftables(_) | Device::Webhook(_) => &[Direction::Inbound, Direction::Outbound, Direction::Both],
+            Device::PanOs(_)
+            | Device::FortiGate(_)
+            | Device::CheckPoint(_)
+            | Device::Falcon(_)
+            | Device::Defender(_) => &[Direction::Both],
+        }
+    }
+
     /// Makes the change and reads it back.
     pub async fn apply(&self, order: &Order) -> Result<Outcome, ConnectorError> {
         each!(self, d => d.apply_order(order).await)
@@ -87,5 +102,32 @@ impl Device {
     /// Credential health: logs in or makes a harmless read.
     pub async fn check(&self) -> Result<String, ConnectorError> {
         each!(self, d => d.check().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn device(kind: &str, config: Value) -> Device {
+        Device::from_config("fw", kind, &config, Some("secret"), Patience::default()).expect(kind)
+    }
+
+    #[test]
+    fn only_connectors_that_place_the_rule_themselves_block_one_way() {
+        let both_only = [
+            device("panos", json!({ "url": "https://fw" })),
+            device("fortigate", json!({ "url": "https://fw", "mode": "ban" })),
+            device("checkpoint", json!({ "url": "https://mgmt", "group": "SOC-Blocklist" })),
+        ];
+        for d in &both_only {
+            assert_eq!(d.directions(), [Direction::Both], "{d:?}");
+        }
+        let webhook = device("webhook", json!({ "url": "https://sensor/hook" }));
+        assert!(webhook.directions().contains(&Direction::Inbound));
+        let nft = device("nftables", json!({ "table": "riposte" }));
+        assert!(nft.directions().contains(&Direction::Outbound));
     }
 }

@@ -20,7 +20,9 @@ pub enum Permission {
     ViewContainment,
     /// Ask for a containment action.
     RequestContainment,
-    /// Approve or reject a containment request.
+    /// Approve or reject a containment request. Who may is an administrator's setting (the
+    /// guard rails' approver roles: IR and administrators unless changed); a refusal names
+    /// this permission.
     ApproveContainment,
     /// Acknowledge a network change as the NOC, or object to it.
     AcknowledgeContainment,

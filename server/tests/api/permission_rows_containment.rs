@@ -146,6 +146,30 @@ pub(crate) const CONTAINMENT_ROWS: &[Row] = &[
     },
     Row {
         kind: Kind::ServerFn,
+        path: "/api/containment_guard_rails",
+        form: "",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/save_containment_guard_rails",
+        form: "internal=10.0.0.0/8&broadest_v4=24&broadest_v6=48&critical_from=4&approver_roles=ir+admin&protected_tags=dns+gateway",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/protect_from_containment",
+        form: "net=192.0.2.53&why=resolver",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
+        path: "/api/unprotect_from_containment",
+        form: "net=192.0.2.99",
+        access: Access::Needs(Permission::ManageSettings),
+    },
+    Row {
+        kind: Kind::ServerFn,
         path: "/api/save_containment_notice_channels",
         form: "channels=",
         access: Access::Needs(Permission::ManageSettings),

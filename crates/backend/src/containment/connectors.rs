@@ -5,7 +5,7 @@
 use riposte_connectors::Device;
 use riposte_connectors::http::Patience;
 use riposte_domain::Permission;
-use riposte_domain::containment::{ActionKind, Target};
+use riposte_domain::containment::{ActionKind, ActionSpec, Direction};
 use riposte_domain::enrichment::prefixes::Network;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -41,7 +41,13 @@ pub(super) fn abilities(
     kind: &str,
     config: &Value,
 ) -> Result<Vec<ActionKind>, riposte_connectors::ConfigError> {
-    Device::from_config(name, kind, config, Some("unused"), Patience::default()).map(|d| d.kinds().to_vec())
+    unlocked(name, kind, config).map(|d| d.kinds().to_vec())
+}
+
+/// The connector as its settings describe it, with a stand-in secret: for asking what it can
+/// do, never for calling it.
+pub(super) fn unlocked(name: &str, kind: &str, config: &Value) -> Result<Device, riposte_connectors::ConfigError> {
+    Device::from_config(name, kind, config, Some("unused"), Patience::default())
 }
 
 fn networks(field: &str, texts: &[String]) -> Result<Vec<String>, BackendError> {
@@ -114,29 +120,45 @@ pub async fn check_connector(backend: &Backend, actor: Actor<'_>, name: &str) ->
 }
 
 /// Refuses a request naming a connector that is missing, switched off, cannot take this kind
-/// of action, or does not cover the target.
-pub(super) async fn require(
-    conn: &mut PgConnection,
-    name: &str,
-    kind: ActionKind,
-    target: &Target,
-) -> Result<(), BackendError> {
+/// of action or block in this direction, or does not cover the target.
+pub(super) async fn require(conn: &mut PgConnection, name: &str, spec: &ActionSpec) -> Result<(), BackendError> {
     let row = store::find(&mut *conn, name).await?.ok_or_else(|| {
         BackendError::invalid("connector", format!("no connector is called {name:?}; an administrator adds it first"))
     })?;
     if !row.enabled {
         return Err(BackendError::invalid("connector", format!("connector {name} is switched off")));
     }
-    let can = abilities(&row.name, &row.kind, &row.config).unwrap_or_default();
-    if !can.contains(&kind) {
-        return Err(BackendError::invalid("connector", format!("connector {name} cannot {}", kind.as_str())));
-    }
-    if let Target::Network(network) = target
+    can_take(&row, spec.kind, spec.direction)?;
+    if let riposte_domain::containment::Target::Network(network) = &spec.target
         && !covers(&row.ranges, network)
     {
         return Err(BackendError::invalid(
             "connector",
             format!("connector {name} acts on {} only, not {network}", row.ranges.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a kind of action the connector cannot take, or a block direction it cannot
+/// enforce as asked.
+pub(super) fn can_take(row: &ConnectorRow, kind: ActionKind, direction: Option<Direction>) -> Result<(), BackendError> {
+    let name = &row.name;
+    let device = unlocked(name, &row.kind, &row.config).ok();
+    if !device.as_ref().is_some_and(|d| d.kinds().contains(&kind)) {
+        return Err(BackendError::invalid("connector", format!("connector {name} cannot {}", kind.as_str())));
+    }
+    if let (Some(device), Some(direction)) = (&device, direction)
+        && !device.directions().contains(&direction)
+    {
+        return Err(BackendError::invalid(
+            "direction",
+            format!(
+                "connector {name} ({}) blocks in both directions only: the device's own rules decide which \
+                 traffic its block list drops; ask for both, or use a connector that can block {}",
+                row.kind,
+                direction.as_str()
+            ),
         ));
     }
     Ok(())

@@ -1,21 +1,32 @@
 //! A second person's decision on a requested action, and cancelling one.
 
 use riposte_domain::Permission;
-use riposte_domain::containment::{ActionEvent, ActionState, guard};
+use riposte_domain::containment::{ActionEvent, ActionState, GuardPolicy, guard};
 use serde_json::json;
+use sqlx::PgConnection;
 
 use super::log::{Step, Subject, Who, record};
 use super::state_of;
 use crate::store::containment as store;
 use crate::{Backend, BackendError, CurrentUser};
 
+/// Whose approval counts is an administrator's setting (the guard rails' approver roles),
+/// not a fixed permission: the roles named there may approve and reject; nobody else.
+async fn require_approver(conn: &mut PgConnection, user: &CurrentUser) -> Result<GuardPolicy, BackendError> {
+    user.require(Permission::ViewContainment)?;
+    let policy = store::guard_policy(conn).await?;
+    if !policy.approver_roles.contains(&user.role) {
+        return Err(BackendError::Forbidden(Permission::ApproveContainment));
+    }
+    Ok(policy)
+}
+
 /// Approves an action awaiting approval: someone other than the requester, in an approving
 /// role. Returns the new state.
 pub async fn approve(backend: &Backend, user: &CurrentUser, action_id: i64) -> Result<ActionState, BackendError> {
-    user.require(Permission::ApproveContainment)?;
     let mut tx = backend.pool.begin().await?;
+    let policy = require_approver(&mut tx, user).await?;
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
-    let policy = store::guard_policy(&mut tx).await?;
     // An action a policy asked for has no requesting person; any approver will do.
     let requester = row.requested_by_user_id.unwrap_or(i64::MIN);
     guard::may_approve(&policy, requester, user.id, user.role)
@@ -42,12 +53,12 @@ pub async fn reject(
     action_id: i64,
     reason: &str,
 ) -> Result<ActionState, BackendError> {
-    user.require(Permission::ApproveContainment)?;
+    let mut tx = backend.pool.begin().await?;
+    require_approver(&mut tx, user).await?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(BackendError::invalid("reason", "say why the action is rejected"));
     }
-    let mut tx = backend.pool.begin().await?;
     let row = store::find(&mut *tx, action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
     let next = step(&mut tx, user.into(), &row, ActionEvent::Reject, "rejected").await?;
     let detail = json!({ "action_id": action_id, "target": row.target });

@@ -7,6 +7,7 @@
 
 pub mod connectors;
 pub mod decide;
+pub mod guard_rails;
 pub mod jobs;
 pub mod log;
 pub mod notices;

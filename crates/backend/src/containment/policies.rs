@@ -81,7 +81,7 @@ async fn act(conn: &mut PgConnection, policy: &PolicyRow, alert: &Pending, targe
         if !verdict.allowed() {
             let why: Vec<String> = verdict.refusals.iter().map(|c| c.describe()).collect();
             Some(format!("the guard rails refuse it: {}", why.join("; ")))
-        } else if let Err(error) = super::connectors::require(conn, &policy.connector, kind, &spec.target).await {
+        } else if let Err(error) = super::connectors::require(conn, &policy.connector, &spec).await {
             Some(error.to_string())
         } else {
             None
@@ -234,9 +234,10 @@ pub async fn put_policy(backend: &Backend, actor: Actor<'_>, input: &PolicyInput
         return Err(BackendError::invalid("rate_cap_per_hour", "between 1 and 10000"));
     }
     let mut tx = backend.pool.begin().await?;
-    if crate::store::containment_connectors::find(&mut *tx, &input.connector).await?.is_none() {
+    let Some(connector) = crate::store::containment_connectors::find(&mut *tx, &input.connector).await? else {
         return Err(BackendError::invalid("connector", format!("no connector is called {:?}", input.connector)));
-    }
+    };
+    super::connectors::can_take(&connector, kind, direction)?;
     store::put(&mut tx, name, input, direction.map(Direction::as_str), actor.label()).await?;
     let detail = json!({ "condition": input.condition.describe(), "kind": input.kind, "connector": input.connector,
         "ttl_secs": input.ttl_secs, "rate_cap_per_hour": input.rate_cap_per_hour, "enabled": input.enabled });

@@ -2,12 +2,13 @@
 //! actions the configured connectors can take on it, preferring the connectors the inventory
 //! lists for that asset, else those whose ranges cover it.
 
+use riposte_connectors::Device;
 use riposte_domain::Permission;
 use riposte_domain::containment::ActionKind;
 use riposte_domain::containment::view::Proposal;
 use riposte_domain::enrichment::prefixes::Network;
 
-use super::connectors::{abilities, covers};
+use super::connectors::{covers, unlocked};
 use crate::store::containment as actions;
 use crate::store::containment_connectors as store;
 use crate::{Backend, BackendError, CurrentUser};
@@ -55,11 +56,11 @@ async fn proposals_for(
     conn: &mut sqlx::PgConnection,
     entities: Vec<(String, String, String)>,
 ) -> Result<Vec<Proposal>, BackendError> {
-    let connectors: Vec<(store::ConnectorRow, Vec<ActionKind>)> = store::all(&mut *conn)
+    let connectors: Vec<(store::ConnectorRow, Device)> = store::all(&mut *conn)
         .await?
         .into_iter()
         .filter(|c| c.enabled)
-        .filter_map(|c| abilities(&c.name, &c.kind, &c.config).ok().map(|kinds| (c, kinds)))
+        .filter_map(|c| unlocked(&c.name, &c.kind, &c.config).ok().map(|device| (c, device)))
         .collect();
     let mut proposals = Vec::new();
     for (kind, role, value) in entities {
@@ -72,7 +73,8 @@ async fn proposals_for(
         let (network, assets) = assets;
         let listed: Vec<(&str, &str)> =
             assets.iter().flat_map(|a| a.connectors.iter().map(move |c| (c.as_str(), a.name.as_str()))).collect();
-        for (connector, kinds) in &connectors {
+        for (connector, device) in &connectors {
+            let kinds = device.kinds();
             if !kinds.contains(&action) {
                 continue;
             }
@@ -97,6 +99,21 @@ async fn proposals_for(
                 kind: action.as_str().into(),
                 target: value.clone(),
                 direction: (action == ActionKind::Block).then(|| "both".into()),
+                // What else the person may choose instead, for the same target and connector.
+                kinds: std::iter::once(action)
+                    .chain(
+                        kinds
+                            .iter()
+                            .copied()
+                            .filter(|k| *k != action && (*k == ActionKind::Isolate) == (action == ActionKind::Isolate)),
+                    )
+                    .map(|k| k.as_str().to_owned())
+                    .collect(),
+                directions: if action == ActionKind::Block {
+                    device.directions().iter().map(|d| d.as_str().to_owned()).collect()
+                } else {
+                    Vec::new()
+                },
                 connector: connector.name.clone(),
                 because,
                 role: if role.is_empty() { kind.clone() } else { role.clone() },

@@ -84,7 +84,7 @@ pub(super) async fn judge_spec(
         // A host cut off through its EDR: its own inventory entry is the whole radius.
         Target::Host(host) => {
             let radius = host_radius(&store::assets_named(&mut *conn, host).await?);
-            (judge_host(&policy, requester, &radius), radius)
+            (judge_host(&policy, requester, override_reason, &radius), radius)
         }
     })
 }
@@ -116,7 +116,7 @@ pub async fn request(
         return Err(BackendError::NotFound("incident"));
     }
     let Preview { spec, verdict, radius } = judge_request(&mut tx, user, request).await?;
-    super::connectors::require(&mut tx, connector, spec.kind, &spec.target).await?;
+    super::connectors::require(&mut tx, connector, &spec).await?;
     if !verdict.allowed() {
         let why: Vec<String> = verdict.refusals.iter().map(|c| c.describe()).collect();
         return Err(BackendError::invalid("target", format!("refused by the guard rails: {}", why.join("; "))));

@@ -12,9 +12,10 @@ use crate::BackendError;
 
 /// The guard rails as an administrator set them.
 pub async fn guard_policy(conn: &mut PgConnection) -> Result<GuardPolicy, BackendError> {
-    let (internal, broadest_v4, broadest_v6, critical_from, roles): (Vec<String>, i16, i16, i16, Vec<String>) =
+    let (internal, broadest_v4, broadest_v6, critical_from, roles, protected_tags): GuardSettingRow =
         sqlx::query_as(
-            "select array(select text(n) from unnest(internal) n), broadest_v4, broadest_v6, critical_from, approver_roles \
+            "select array(select text(n) from unnest(internal) n), broadest_v4, broadest_v6, critical_from, approver_roles, \
+                 protected_tags \
              from containment_setting",
         )
         .fetch_one(&mut *conn)
@@ -35,8 +36,12 @@ pub async fn guard_policy(conn: &mut PgConnection) -> Result<GuardPolicy, Backen
         broadest_v6: u8::try_from(broadest_v6).unwrap_or(128),
         critical_from: u8::try_from(critical_from).unwrap_or(1),
         approver_roles: roles.iter().filter_map(|r| Role::parse(r).ok()).collect(),
+        protected_tags,
     })
 }
+
+/// Internal ranges, broadest v4 and v6, critical from, approver roles, protected tags.
+type GuardSettingRow = (Vec<String>, i16, i16, i16, Vec<String>, Vec<String>);
 
 #[derive(FromRow)]
 struct AssetRow {
@@ -46,9 +51,10 @@ struct AssetRow {
     internet_facing: bool,
     addresses: Vec<String>,
     connectors: Vec<String>,
+    tags: Vec<String>,
 }
 
-const ASSET_SELECT: &str = "select a.name, a.service, a.criticality, a.internet_facing, a.connectors, \
+const ASSET_SELECT: &str = "select a.name, a.service, a.criticality, a.internet_facing, a.connectors, a.tags, \
      array(select host(x.net) || '/' || masklen(x.net) from asset_address x where x.asset_id = a.asset_id) addresses \
      from asset a";
 
@@ -83,6 +89,7 @@ fn asset(row: AssetRow) -> Asset {
         internet_facing: row.internet_facing,
         addresses: row.addresses,
         connectors: row.connectors,
+        tags: row.tags,
         ..Asset::default()
     }
 }

@@ -11,7 +11,7 @@ use riposte_testkit::TestDb;
 
 use crate::incidents::{incident_of, send, user};
 
-fn block<'a>(target: &'a str, key: &'a str) -> ContainRequest<'a> {
+pub(crate) fn block<'a>(target: &'a str, key: &'a str) -> ContainRequest<'a> {
     ContainRequest {
         kind: ActionKind::Block,
         target,
@@ -236,4 +236,50 @@ async fn a_request_names_a_connector_that_can_act_on_the_target() {
     let (_, message) = refusal(request(&backend, &analyst, &inside).await);
     assert!(message.contains("switched off"), "{message}");
     assert_eq!(count(&db, "select count(*) from containment_action").await, 0);
+}
+
+#[tokio::test]
+async fn a_direction_the_connector_cannot_enforce_is_refused_not_recorded() {
+    let db = TestDb::new().await;
+    let backend = quiet_backend(&db).await;
+    // A PAN-OS firewall: the administrator's rules decide what its tagged addresses lose.
+    sqlx::query(
+        "insert into containment_connector (name, kind, config, created_by) \
+         values ('edge-fw', 'panos', '{\"url\": \"https://192.0.2.1\"}', 'test')",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("connector");
+    let analyst = user(&backend, "tina", Role::Tier2).await;
+
+    let inbound = request(&backend, &analyst, &block("203.0.113.7", "k1")).await;
+    assert!(
+        matches!(inbound, Err(BackendError::Validation(ref e)) if e.field == "direction" && e.message.contains("both directions only")),
+        "{inbound:?}"
+    );
+    assert_eq!(count(&db, "select count(*) from containment_action").await, 0);
+    let both = ContainRequest { direction: Some(Direction::Both), ..block("203.0.113.7", "k2") };
+    assert_eq!(request(&backend, &analyst, &both).await.expect("both").state, ActionState::Approved);
+
+    let policy = riposte_backend::containment::policies::PolicyInput {
+        name: "scanners".into(),
+        enabled: true,
+        condition: riposte_domain::containment::Condition {
+            signature_contains: Some("ET SCAN".into()),
+            ..Default::default()
+        },
+        kind: "block".into(),
+        direction: Some("outbound".into()),
+        aim: "source".into(),
+        connector: "edge-fw".into(),
+        ttl_secs: 3600,
+        rate_cap_per_hour: 5,
+    };
+    let refused = riposte_backend::containment::policies::put_policy(
+        &backend,
+        riposte_backend::admin::Actor::CommandLine,
+        &policy,
+    )
+    .await;
+    assert!(matches!(refused, Err(BackendError::Validation(ref e)) if e.field == "direction"), "{refused:?}");
 }

@@ -3,6 +3,7 @@
 mod administration;
 mod containment;
 mod containment_flow;
+mod containment_guard_rails;
 mod containment_jobs;
 mod email_channel;
 mod enricher;

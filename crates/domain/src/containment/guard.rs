@@ -30,7 +30,13 @@ pub struct GuardPolicy {
     pub critical_from: u8,
     /// Roles whose approval counts.
     pub approver_roles: Vec<Role>,
+    /// Inventory tags that make an asset critical infrastructure (`dns`, `gateway`,
+    /// `domain-controller`): protected like a listed entry, without anyone listing it.
+    pub protected_tags: Vec<String>,
 }
+
+/// Inventory tags that mark critical infrastructure unless an administrator says otherwise.
+pub const INFRASTRUCTURE_TAGS: [&str; 3] = ["dns", "gateway", "domain-controller"];
 
 impl Default for GuardPolicy {
     fn default() -> Self {
@@ -45,6 +51,7 @@ impl Default for GuardPolicy {
             broadest_v6: 48,
             critical_from: 4,
             approver_roles: vec![Role::Ir, Role::Admin],
+            protected_tags: INFRASTRUCTURE_TAGS.map(str::to_owned).to_vec(),
         }
     }
 }
@@ -68,6 +75,9 @@ pub enum Concern {
     Internal { range: Network },
     /// A critical asset (criticality at or above the policy's mark) would be cut off.
     CriticalAsset { name: String, criticality: u8 },
+    /// An asset the inventory tags as infrastructure (a resolver, a gateway, a domain
+    /// controller) would be cut off.
+    Infrastructure { name: String, tag: String },
 }
 
 impl Concern {
@@ -78,6 +88,7 @@ impl Concern {
             Concern::TooBroad { broadest } => format!("broader than a /{broadest}"),
             Concern::Internal { range } => format!("inside our own range {range}"),
             Concern::CriticalAsset { name, criticality } => format!("cuts off {name} (criticality {criticality})"),
+            Concern::Infrastructure { name, tag } => format!("{name} is critical infrastructure ({tag})"),
         }
     }
 }
@@ -111,6 +122,7 @@ pub fn judge(
     for entry in policy.protected.iter().filter(|p| p.network.overlaps(target)) {
         overridable.push(Concern::Protected { entry: entry.network, why: entry.why.clone() });
     }
+    overridable.extend(infrastructure_concerns(policy, radius));
     let broadest = if target.family == 4 { policy.broadest_v4 } else { policy.broadest_v6 };
     if target.len < broadest {
         overridable.push(Concern::TooBroad { broadest });
@@ -149,13 +161,35 @@ pub fn judge(
 }
 
 /// Judges isolating a host through its EDR: no address rules apply, but cutting off a
-/// critical asset needs a second person (and is never done by a policy alone).
-pub fn judge_host(policy: &GuardPolicy, requester: Requester, radius: &BlastRadius) -> Verdict {
+/// critical asset needs a second person (and is never done by a policy alone), and isolating
+/// infrastructure needs a written override as well.
+pub fn judge_host(
+    policy: &GuardPolicy,
+    requester: Requester,
+    override_reason: Option<&str>,
+    radius: &BlastRadius,
+) -> Verdict {
     let critical = critical_concerns(policy, radius);
+    let infrastructure = infrastructure_concerns(policy, radius);
+    let overridden = override_reason.is_some_and(|r| !r.trim().is_empty());
     match requester {
-        Requester::Policy => Verdict { refusals: critical, needs_approval: Vec::new() },
-        Requester::Person(_) => Verdict { refusals: Vec::new(), needs_approval: critical },
+        Requester::Policy => Verdict { refusals: [critical, infrastructure].concat(), needs_approval: Vec::new() },
+        Requester::Person(role) if overridden && role_at_least_tier2(role) => {
+            Verdict { refusals: Vec::new(), needs_approval: [critical, infrastructure].concat() }
+        }
+        Requester::Person(_) => Verdict { refusals: infrastructure, needs_approval: critical },
     }
+}
+
+fn infrastructure_concerns(policy: &GuardPolicy, radius: &BlastRadius) -> Vec<Concern> {
+    radius
+        .assets
+        .iter()
+        .filter_map(|a| {
+            let tag = a.tags.iter().find(|t| policy.protected_tags.iter().any(|p| p.eq_ignore_ascii_case(t)))?;
+            Some(Concern::Infrastructure { name: a.name.clone(), tag: tag.clone() })
+        })
+        .collect()
 }
 
 fn critical_concerns(policy: &GuardPolicy, radius: &BlastRadius) -> Vec<Concern> {
@@ -209,6 +243,9 @@ pub struct AffectedAsset {
     pub criticality: u8,
     pub service: String,
     pub internet_facing: bool,
+    /// Its inventory tags (radii recorded before tags were kept have none).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// The blast radius of `target` over `assets` (those an inventory query found near it; any
@@ -234,6 +271,7 @@ fn radius_of(addresses: u128, assets: &[&Asset]) -> BlastRadius {
             criticality: asset.criticality,
             service: asset.service.clone(),
             internet_facing: asset.internet_facing,
+            tags: asset.tags.clone(),
         })
         .collect();
     affected.sort_by(|a, b| b.criticality.cmp(&a.criticality).then_with(|| a.name.cmp(&b.name)));
@@ -357,16 +395,37 @@ mod tests {
     fn isolating_a_critical_host_needs_a_second_person_and_never_runs_by_policy() {
         let radius = host_radius(&[asset("dc01.corp", "10.1.0.10", 5, "Active Directory")]);
         assert_eq!(radius.addresses, 0);
-        let verdict = judge_host(&policy(), T2, &radius);
+        let verdict = judge_host(&policy(), T2, None, &radius);
         assert!(verdict.allowed());
         assert_eq!(verdict.needs_approval.len(), 1);
-        assert!(!judge_host(&policy(), Requester::Policy, &radius).allowed());
+        assert!(!judge_host(&policy(), Requester::Policy, None, &radius).allowed());
         let laptop = host_radius(&[asset("wks-042", "10.2.0.42", 2, "")]);
         assert_eq!(
-            judge_host(&policy(), Requester::Policy, &laptop),
+            judge_host(&policy(), Requester::Policy, None, &laptop),
             Verdict { refusals: vec![], needs_approval: vec![] }
         );
         assert!(laptop.services.is_empty());
+    }
+
+    #[test]
+    fn infrastructure_tagged_in_the_inventory_is_protected_without_being_listed() {
+        let resolver = Asset { tags: vec!["DNS".into()], ..asset("ns1", "192.0.2.53", 2, "Name service") };
+        let radius = blast_radius(&net("192.0.2.0/24"), std::slice::from_ref(&resolver));
+        let refused = judge(&policy(), &net("192.0.2.0/24"), T2, None, &radius);
+        assert_eq!(refused.refusals, [Concern::Infrastructure { name: "ns1".into(), tag: "DNS".into() }]);
+        assert_eq!(refused.refusals[0].describe(), "ns1 is critical infrastructure (DNS)");
+        let overridden = judge(&policy(), &net("192.0.2.0/24"), T2, Some("the resolver is the C2 relay"), &radius);
+        assert!(overridden.allowed() && overridden.needs_approval.len() == 1, "{overridden:?}");
+        assert!(!judge(&policy(), &net("192.0.2.0/24"), Requester::Policy, Some("auto"), &radius).allowed());
+        // Isolating it through its EDR asks the same.
+        let host = host_radius(&[resolver]);
+        assert!(!judge_host(&policy(), T2, None, &host).allowed());
+        assert!(judge_host(&policy(), T2, Some("compromised"), &host).allowed());
+        assert!(!judge_host(&policy(), Requester::Person(Role::Tier1), Some("compromised"), &host).allowed());
+        assert!(!judge_host(&policy(), Requester::Policy, Some("auto"), &host).allowed());
+        // An administrator decides which tags count.
+        let untagged = GuardPolicy { protected_tags: vec!["gateway".into()], ..policy() };
+        assert!(judge(&untagged, &net("192.0.2.0/24"), T2, None, &radius).allowed());
     }
 
     #[test]

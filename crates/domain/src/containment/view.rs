@@ -65,6 +65,14 @@ pub struct Proposal {
     pub because: String,
     /// The entity's role on the incident ("source", "destination", "host").
     pub role: String,
+    /// The kinds of action the person may choose instead for this target on this connector
+    /// (block, quarantine, capture for an address; isolate for a host), `kind` first among them.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// The block directions this connector enforces as asked (both only, for a firewall
+    /// whose own rules decide).
+    #[serde(default)]
+    pub directions: Vec<String>,
 }
 
 /// A proposal judged before the click: its blast radius and guard-rail verdict, or why it
@@ -172,4 +180,27 @@ pub struct SiemOutputView {
     pub failed: i64,
     pub last_sent_at: Option<String>,
     pub last_error: Option<String>,
+}
+
+/// The guard rails as an administrator sees and edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardRailsView {
+    /// Listed entries, then every connector's own management address (not removable here).
+    pub protected: Vec<ProtectedEntry>,
+    pub internal: Vec<String>,
+    pub broadest_v4: u8,
+    pub broadest_v6: u8,
+    pub critical_from: u8,
+    pub approver_roles: Vec<String>,
+    pub protected_tags: Vec<String>,
+    /// Inventory assets those tags protect now.
+    pub tagged_assets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtectedEntry {
+    pub net: String,
+    pub why: String,
+    /// `None` for a connector's management address (edited with the connector).
+    pub added_by: Option<String>,
 }
