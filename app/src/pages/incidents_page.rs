@@ -53,7 +53,7 @@ pub fn IncidentsPage() -> impl IntoView {
                         <ul>
                             {list.into_iter().map(|n| view! {
                                 <li>
-                                    <a href=format!("/incidents/{}", n.incident_id)>{n.text}</a>
+                                    <a href=n.incident_id.map_or_else(|| "/containment".to_owned(), |i| format!("/incidents/{i}"))>{n.text}</a>
                                     " " <span class="mono hint">{short_time(&n.at)}</span>
                                     <ActionForm action=mark_read attr:class="inline-form">
                                         <input type="hidden" name="notice_id" value=n.id/>

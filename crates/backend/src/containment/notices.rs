@@ -124,8 +124,8 @@ pub async fn object(
         "{} objects to containment action {} ({}): {objection}",
         user.username, action.action_id, notice.change
     );
-    if let (Some(requester), Some(incident_id)) = (action.requested_by_user_id, action.incident_id) {
-        workspace::notify_user(&mut tx, requester, incident_id, &text).await?;
+    if let Some(requester) = action.requested_by_user_id {
+        workspace::notify_user(&mut tx, requester, action.incident_id, &text).await?;
         crate::live::users_notified(&mut tx, &[requester]).await?;
     }
     for channel in store::channels(&mut *tx).await? {

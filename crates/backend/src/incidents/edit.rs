@@ -90,7 +90,7 @@ pub async fn edit_incident(
         && let Some(owner) = owner_id.filter(|id| *id != user.id)
     {
         let text = format!("{} gave you incident #{incident_id}: {}", user.username, row.title);
-        workspace::notify_user(&mut tx, owner, incident_id, &text).await?;
+        workspace::notify_user(&mut tx, owner, Some(incident_id), &text).await?;
         live::users_notified(&mut tx, &[owner]).await?;
     }
     live::incident_changed(&mut tx, incident_id).await?;
@@ -171,7 +171,7 @@ pub async fn add_task(
     incidents::append_event(&mut tx, incident_id, &me, "task_added", None, detail).await?;
     if let Some(owner) = owner_id.filter(|id| *id != user.id) {
         let text = format!("{} gave you a task on incident #{incident_id}: {title}", user.username);
-        workspace::notify_user(&mut tx, owner, incident_id, &text).await?;
+        workspace::notify_user(&mut tx, owner, Some(incident_id), &text).await?;
         live::users_notified(&mut tx, &[owner]).await?;
     }
     live::incident_changed(&mut tx, incident_id).await?;

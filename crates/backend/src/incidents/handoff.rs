@@ -66,7 +66,7 @@ pub async fn acknowledge_handoff(backend: &Backend, user: &CurrentUser, handoff_
     incidents::append_event(&mut tx, incident_id, &me, "handoff_acknowledged", None, detail).await?;
     if let Some(sender) = handoff.sent_by_user_id.filter(|id| *id != user.id) {
         let text = format!("{} acknowledged your hand-off of incident #{incident_id} after {seconds} s", user.username);
-        workspace::notify_user(&mut tx, sender, incident_id, &text).await?;
+        workspace::notify_user(&mut tx, sender, Some(incident_id), &text).await?;
         live::users_notified(&mut tx, &[sender]).await?;
     }
     live::incident_changed(&mut tx, incident_id).await?;

@@ -201,7 +201,7 @@ pub async fn notify_role(
 pub async fn notify_user(
     conn: &mut PgConnection,
     user_id: i64,
-    incident_id: i64,
+    incident_id: Option<i64>,
     text: &str,
 ) -> Result<(), BackendError> {
     sqlx::query("insert into user_notice (user_id, incident_id, text) values ($1, $2, $3)")
@@ -216,7 +216,7 @@ pub async fn notify_user(
 #[derive(Debug, FromRow)]
 pub struct NoticeRow {
     pub notice_id: i64,
-    pub incident_id: i64,
+    pub incident_id: Option<i64>,
     pub text: String,
     pub created_at: OffsetDateTime,
 }

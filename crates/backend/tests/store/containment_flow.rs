@@ -125,14 +125,19 @@ async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
     let incident_id = incident(&db, &backend).await;
     request(&backend, &analyst, &block("203.0.113.7", "a", Some(incident_id))).await.expect("first");
     request(&backend, &analyst, &block("203.0.113.8", "b", Some(incident_id))).await.expect("second");
+    // Asked for from an alert no incident holds (yet).
+    request(&backend, &analyst, &block("203.0.113.9", "c", None)).await.expect("third");
     run_due(&db.pool, &Devices::default()).await.expect("jobs");
 
     let queue = noc_queue(&backend, &noc, 50).await.expect("queue");
-    assert_eq!(queue.len(), 2);
+    assert_eq!(queue.len(), 3);
+    let (on_incident, alone): (Vec<_>, Vec<_>) =
+        queue.into_iter().partition(|n| n.change.contains(".113.7") || n.change.contains(".113.8"));
+    let queue = on_incident;
     assert!(queue.iter().all(|n| n.acknowledged_at.is_none() && n.event == "verified"));
     assert_eq!(
         count(&db, "select count(*) from notification where channel = 'noc-chat'").await,
-        2,
+        3,
         "sent to the channel"
     );
     assert!(matches!(acknowledge(&backend, &tier1, queue[0].notice_id).await, Err(BackendError::Forbidden(_))));
@@ -142,9 +147,13 @@ async fn the_noc_acknowledges_or_objects_and_the_requester_hears() {
     object(&backend, &noc, queue[1].notice_id, "the partner VPN rides on that address").await.expect("objection");
     let heard = unread_notices(&backend, &analyst).await.expect("notices");
     assert!(heard.iter().any(|n| n.text.contains("nora objects") && n.text.contains("partner VPN")), "{heard:?}");
+    object(&backend, &noc, alone[0].notice_id, "that is our mail relay's upstream").await.expect("objection");
+    let heard = unread_notices(&backend, &analyst).await.expect("notices");
+    let relay = heard.iter().find(|n| n.text.contains("mail relay")).expect("the requester hears without an incident");
+    assert_eq!(relay.incident_id, None);
     let after = noc_queue(&backend, &noc, 50).await.expect("queue");
     assert!(after.iter().all(|n| n.acknowledged_at.is_some()));
-    assert_eq!(after.iter().filter(|n| n.objection.is_some()).count(), 1);
+    assert_eq!(after.iter().filter(|n| n.objection.is_some()).count(), 2);
     let logged =
         "select count(*) from incident_event where kind in ('containment_acknowledged', 'containment_objection')";
     assert_eq!(count(&db, logged).await, 2);

@@ -286,7 +286,7 @@ async fn a_hand_off_moves_the_incident_and_its_acknowledgement_is_timed_and_told
     };
     let handoff = hand_off(&backend, &tier1, id, version, Tier::Tier2, &packet).await.expect("hand off");
     let notices = unread_notices(&backend, &tier2).await.expect("test value");
-    assert!(notices.iter().any(|n| n.incident_id == id && n.text.contains("handed")), "{notices:?}");
+    assert!(notices.iter().any(|n| n.incident_id == Some(id) && n.text.contains("handed")), "{notices:?}");
     assert!(matches!(acknowledge_handoff(&backend, &noc, handoff).await, Err(BackendError::Validation(_))));
     acknowledge_handoff(&backend, &tier2, handoff).await.expect("ack");
     assert!(matches!(acknowledge_handoff(&backend, &tier2, handoff).await, Err(BackendError::Conflict(_))));

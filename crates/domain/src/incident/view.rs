@@ -232,7 +232,8 @@ pub struct EventView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub id: i64,
-    pub incident_id: i64,
+    /// `None` for a notice about a containment action that no incident holds.
+    pub incident_id: Option<i64>,
     pub text: String,
     pub at: String,
 }
