@@ -173,7 +173,7 @@ fn ReadinessView(readiness: Readiness, check: ServerAction<CheckContainmentConne
             </tbody></table>
         })}
         {(!readiness.uncovered.is_empty()).then(|| view! {
-            <h3>"Critical assets no connector can act on (no API)"</h3>
+            <h3 data-testid="uncovered-count">{format!("Assets no connector can act on (no API): {} of {}, most critical first", readiness.assets_uncovered, readiness.assets)}</h3>
             <ul data-testid="uncovered">
                 {readiness.uncovered.into_iter().map(|a| view! {
                     <li>{format!("{} (criticality {}) {} {}", a.name, a.criticality, a.addresses.join(", "), a.segment)}</li>

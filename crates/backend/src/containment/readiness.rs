@@ -1,6 +1,7 @@
 //! Integration readiness: each connector with what it covers (inventory assets listing it, or
 //! inside its ranges), its credential health and last success; how many critical assets some
-//! enabled connector can act on; and the critical assets none can (flagged: no API).
+//! enabled connector can act on; and the assets none can (flagged: no API), most critical
+//! first.
 
 use riposte_domain::Permission;
 use riposte_domain::containment::view::{ConnectorCoverage, Readiness, UncoveredAsset};
@@ -49,16 +50,18 @@ pub async fn readiness(backend: &Backend, actor: Actor<'_>) -> Result<Readiness,
             last_success_at: row.last_success_at.map(rfc3339),
         });
     }
-    let (critical_assets, critical_covered): (i64, i64) = sqlx::query_as(&format!(
-        "select count(*), count(*) filter (where {COVERED}) from asset a \
-         where a.criticality >= (select critical_from from containment_setting)"
+    let (critical_assets, critical_covered, assets, assets_uncovered): (i64, i64, i64, i64) = sqlx::query_as(&format!(
+        "select count(*) filter (where critical), count(*) filter (where critical and covered), count(*), \
+                 count(*) filter (where not covered) \
+             from (select a.criticality >= (select critical_from from containment_setting) critical, \
+                       {COVERED} covered from asset a) s"
     ))
     .fetch_one(pool)
     .await?;
     let uncovered: Vec<(String, Vec<String>, i16, String)> = sqlx::query_as(&format!(
         "select coalesce(nullif(a.name, ''), a.natural_key), \
              array(select text(x.net) from asset_address x where x.asset_id = a.asset_id), a.criticality, a.segment \
-         from asset a where a.criticality >= (select critical_from from containment_setting) and not {COVERED} \
+         from asset a where not {COVERED} \
          order by a.criticality desc, a.natural_key limit 200"
     ))
     .fetch_all(pool)
@@ -67,6 +70,8 @@ pub async fn readiness(backend: &Backend, actor: Actor<'_>) -> Result<Readiness,
         connectors,
         critical_assets,
         critical_covered,
+        assets,
+        assets_uncovered,
         uncovered: uncovered
             .into_iter()
             .map(|(name, addresses, criticality, segment)| UncoveredAsset { name, addresses, criticality, segment })

@@ -5,6 +5,7 @@ mod containment;
 mod containment_flow;
 mod containment_guard_rails;
 mod containment_jobs;
+mod containment_readiness;
 mod email_channel;
 mod enricher;
 mod enrichment;

@@ -90,7 +90,12 @@ pub struct Readiness {
     pub connectors: Vec<ConnectorCoverage>,
     pub critical_assets: i64,
     pub critical_covered: i64,
-    /// Critical assets no connector can act on, most critical first.
+    /// Every inventory asset, and how many of them no connector can act on.
+    #[serde(default)]
+    pub assets: i64,
+    #[serde(default)]
+    pub assets_uncovered: i64,
+    /// Assets no connector can act on (no API), most critical first (at most 200).
     pub uncovered: Vec<UncoveredAsset>,
 }
 
