@@ -51,7 +51,9 @@ pub fn missing() -> Option<String> {
     (!absent.is_empty()).then(|| format!("missing {}", absent.join(", ")))
 }
 
-const RULES: &str = r#"alert http any any -> $HOME_NET any (msg:"LAB /etc/passwd traversal"; flow:established,to_server; http.uri; content:"/etc/passwd"; classtype:web-application-attack; sid:9000003; rev:1;)
+const RULES: &str = r#"alert http any any -> $HOME_NET any (msg:"LAB scripted HTTP client"; flow:established,to_server; http.user_agent; content:"curl/"; startswith; classtype:policy-violation; sid:9000001; rev:1;)
+alert tcp any any -> $HOME_NET 8080 (msg:"LAB connection attempt to the web port"; flow:to_server; flags:S; threshold:type limit, track by_src, count 1, seconds 3600; classtype:misc-activity; sid:9000002; rev:1;)
+alert http any any -> $HOME_NET any (msg:"LAB /etc/passwd traversal"; flow:established,to_server; http.uri; content:"/etc/passwd"; classtype:web-application-attack; sid:9000003; rev:1;)
 "#;
 
 impl Lab {

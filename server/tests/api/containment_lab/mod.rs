@@ -69,7 +69,10 @@ async fn attack_and_ship(app: &TestApp, lab: &Lab, sensor: &str, offset: &mut us
     let mut alert = None;
     wait_for("Suricata's alert", Duration::from_secs(20), || {
         let (lines, _) = lab.eve_since(*offset);
-        alert = lines.lines().find(|l| l.contains("\"event_type\":\"alert\"")).map(str::to_owned);
+        alert = lines
+            .lines()
+            .find(|l| l.contains("\"event_type\":\"alert\"") && l.contains("LAB /etc/passwd traversal"))
+            .map(str::to_owned);
         alert.is_some()
     });
     let (lines, end) = lab.eve_since(*offset);
@@ -182,6 +185,16 @@ async fn a_real_attack_is_contained_by_one_click_and_by_policy_and_undone() {
     };
     put_policy(&app.backend, admin, &policy).await.expect("policy");
     attack_and_ship(&app, &lab, &sensor, &mut offset).await;
+    // Each of the sensor's rules saw the attack (the policy acts on one of them only).
+    let signatures: Vec<String> =
+        sqlx::query_scalar("select distinct title from alert where title like 'LAB %' order by 1")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("titles");
+    assert_eq!(
+        signatures,
+        ["LAB /etc/passwd traversal", "LAB connection attempt to the web port", "LAB scripted HTTP client"]
+    );
     let by_policy =
         first_row(&app, "policy action", "select action_id from containment_action where policy_id is not null").await;
     wait_state(&app, by_policy, "verified").await;
