@@ -190,3 +190,60 @@ async fn an_unreachable_firewall_is_worth_retrying() {
     assert!(err.retryable());
     assert!(err.to_string().starts_with("nftables on riposte@127.0.0.1:1"), "{err}");
 }
+
+#[tokio::test]
+async fn a_firewall_that_takes_the_connection_but_never_answers_is_given_up_on_in_time() {
+    // A hung sshd (or a tarpit): the TCP connection is accepted and nothing is ever said.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let transport = Transport::Ssh(SshTarget {
+        host: "127.0.0.1".into(),
+        port,
+        user: "riposte".into(),
+        identity: "/nonexistent/key".into(),
+        known_hosts: "/nonexistent/known_hosts".into(),
+        sudo: false,
+    })
+    .checked()
+    .expect("names");
+    let mut fw = Nftables::new(Layout::new("riposte").expect("table"), transport);
+    fw.timeout = Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    let err = fw.prepare().await.expect_err("no answer");
+    assert!(matches!(err, ConnectorError::Unreachable { .. }), "{err}");
+    assert!(err.retryable(), "a hung firewall is worth another try later");
+    assert!(started.elapsed() < Duration::from_secs(8), "waited {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_script_the_kernel_refuses_part_way_changes_nothing() {
+    let Some(lab) = Lab::new() else { return };
+    let fw = lab.firewall();
+    fw.prepare().await.expect("prepare");
+    // Someone empties our chains that use a set and re-creates one of our sets without timeouts: the
+    // next apply must put the rules back and add a timed element, and the element fails.
+    let nft = |args: &[&str]| {
+        let mut all = vec!["ip", "netns", "exec", &lab.fw, "nft"];
+        all.extend_from_slice(args);
+        ok(&all);
+    };
+    nft(&["flush", "chain", "inet", "riposte", "input"]);
+    nft(&["flush", "chain", "inet", "riposte", "forward"]);
+    nft(&["delete", "set", "inet", "riposte", "blocked_in_v4"]);
+    nft(&["add", "set", "inet", "riposte", "blocked_in_v4", "{ type ipv4_addr; }"]);
+
+    let err = fw.apply(&lab.peer_network(), Direction::Inbound, 300, 7).await.expect_err("refused by the kernel");
+    assert!(matches!(err, ConnectorError::Refused { .. }), "{err}");
+    assert!(!err.retryable(), "the same script would fail again: a person must look");
+    // One transaction: the rules the script also carried were not put back either.
+    let listed = run(&["ip", "netns", "exec", &lab.fw, "nft", "list", "chain", "inet", "riposte", "input"]);
+    let chain = String::from_utf8_lossy(&listed.stdout);
+    assert!(!chain.contains("@blocked_in_v4"), "half a change was made: {chain}");
+    assert!(lab.peer_reaches_firewall(), "nothing blocks the peer");
+}
