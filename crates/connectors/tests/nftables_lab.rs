@@ -91,6 +91,20 @@ impl Drop for Lab {
     }
 }
 
+/// SSH to this machine's `port`, with credentials that do not exist (nothing gets that far).
+fn ssh_to_local_port(port: u16) -> Transport {
+    Transport::Ssh(SshTarget {
+        host: "127.0.0.1".into(),
+        port,
+        user: "riposte".into(),
+        identity: "/nonexistent/key".into(),
+        known_hosts: "/nonexistent/known_hosts".into(),
+        sudo: false,
+    })
+    .checked()
+    .expect("names")
+}
+
 fn dropped(drops: &[(String, u64)], set: &str) -> u64 {
     drops.iter().find(|(name, _)| name == set).map_or(0, |(_, n)| *n)
 }
@@ -174,16 +188,7 @@ async fn a_block_inside_a_blocked_range_is_a_conflict_for_a_person() {
 
 #[tokio::test]
 async fn an_unreachable_firewall_is_worth_retrying() {
-    let transport = Transport::Ssh(SshTarget {
-        host: "127.0.0.1".into(),
-        port: 1,
-        user: "riposte".into(),
-        identity: "/nonexistent/key".into(),
-        known_hosts: "/nonexistent/known_hosts".into(),
-        sudo: false,
-    })
-    .checked()
-    .expect("names");
+    let transport = ssh_to_local_port(1);
     let fw = Nftables::new(Layout::new("riposte").expect("table"), transport);
     let err = fw.prepare().await.expect_err("nothing listens on port 1");
     assert!(matches!(err, ConnectorError::Unreachable { .. }), "{err}");
@@ -202,16 +207,7 @@ async fn a_firewall_that_takes_the_connection_but_never_answers_is_given_up_on_i
             held.push(socket);
         }
     });
-    let transport = Transport::Ssh(SshTarget {
-        host: "127.0.0.1".into(),
-        port,
-        user: "riposte".into(),
-        identity: "/nonexistent/key".into(),
-        known_hosts: "/nonexistent/known_hosts".into(),
-        sudo: false,
-    })
-    .checked()
-    .expect("names");
+    let transport = ssh_to_local_port(port);
     let mut fw = Nftables::new(Layout::new("riposte").expect("table"), transport);
     fw.timeout = Duration::from_secs(2);
     let started = std::time::Instant::now();

@@ -50,13 +50,17 @@ pub(crate) async fn count(db: &TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&db.pool).await.expect("count")
 }
 
-async fn add_asset(db: &TestDb, name: &str, address: &str, criticality: i16) {
+/// An inventory asset at one address; the optional columns come from `extra`.
+pub(crate) async fn add_asset(db: &TestDb, name: &str, address: &str, criticality: i16, extra: AssetExtra<'_>) {
     let id: i64 = sqlx::query_scalar(
-        "insert into asset (natural_key, name, service, criticality, updated_by) values ($1, $1, 'Directory', $2, 'test') \
-         returning asset_id",
+        "insert into asset (natural_key, name, criticality, segment, tags, connectors, updated_by) \
+         values ($1, $1, $2, $3, $4, $5, 'test') returning asset_id",
     )
     .bind(name)
     .bind(criticality)
+    .bind(extra.segment)
+    .bind(extra.tags)
+    .bind(extra.connectors)
     .fetch_one(&db.pool)
     .await
     .expect("asset");
@@ -66,6 +70,13 @@ async fn add_asset(db: &TestDb, name: &str, address: &str, criticality: i16) {
         .execute(&db.pool)
         .await
         .expect("address");
+}
+
+#[derive(Default, Clone, Copy)]
+pub(crate) struct AssetExtra<'a> {
+    pub segment: &'a str,
+    pub tags: &'a [&'a str],
+    pub connectors: &'a [&'a str],
 }
 
 async fn incident(db: &TestDb, backend: &Backend) -> i64 {
@@ -110,7 +121,7 @@ async fn a_critical_asset_waits_for_a_second_person_in_an_approving_role() {
     let db = TestDb::new().await;
     let backend = quiet_backend(&db).await;
     add_connector(&db, "edge-fw", "http://127.0.0.1:9/", &[]).await;
-    add_asset(&db, "dc01.corp", "10.1.0.10", 5).await;
+    add_asset(&db, "dc01.corp", "10.1.0.10", 5, AssetExtra::default()).await;
     let analyst = user(&backend, "tina", Role::Tier2).await;
     let responder = user(&backend, "ivan", Role::Ir).await;
     let other = user(&backend, "iris", Role::Ir).await;

@@ -11,27 +11,8 @@ use riposte_domain::Role;
 use riposte_domain::containment::ActionState;
 use riposte_testkit::TestDb;
 
-use crate::containment::{add_connector, block, count, quiet_backend};
+use crate::containment::{AssetExtra, add_asset, add_connector, block, count, quiet_backend};
 use crate::incidents::user;
-
-async fn tagged_asset(db: &TestDb, name: &str, address: &str, criticality: i16, tag: &str) {
-    let id: i64 = sqlx::query_scalar(
-        "insert into asset (natural_key, name, criticality, tags, updated_by) values ($1, $1, $2, array[$3], 'test') \
-         returning asset_id",
-    )
-    .bind(name)
-    .bind(criticality)
-    .bind(tag)
-    .fetch_one(&db.pool)
-    .await
-    .expect("asset");
-    sqlx::query("insert into asset_address (asset_id, net) values ($1, $2::inet)")
-        .bind(id)
-        .bind(address)
-        .execute(&db.pool)
-        .await
-        .expect("address");
-}
 
 fn defaults() -> GuardRailsInput {
     GuardRailsInput {
@@ -71,7 +52,7 @@ async fn the_protected_list_and_infrastructure_tags_are_kept_by_an_administrator
     assert!(matches!(blank, Err(BackendError::Validation(ref e)) if e.field == "why"), "{blank:?}");
 
     // A resolver the inventory tags `dns` is protected without anyone listing it.
-    tagged_asset(&db, "ns1.partner", "198.51.100.53", 2, "dns").await;
+    add_asset(&db, "ns1.partner", "198.51.100.53", 2, AssetExtra { tags: &["dns"], ..AssetExtra::default() }).await;
     let why = refusal(&backend, &analyst, &block("198.51.100.53", "k3")).await;
     assert!(why.contains("ns1.partner is critical infrastructure (dns)"), "{why}");
     let overridden = ContainRequest { override_reason: Some("it relays the C2"), ..block("198.51.100.53", "k4") };
@@ -94,7 +75,7 @@ async fn approver_roles_and_limits_are_set_whole_or_not_at_all() {
     let db = TestDb::new().await;
     let backend = quiet_backend(&db).await;
     add_connector(&db, "edge-fw", "http://127.0.0.1:9/", &[]).await;
-    tagged_asset(&db, "pay01", "10.7.0.10", 5, "pci").await;
+    add_asset(&db, "pay01", "10.7.0.10", 5, AssetExtra { tags: &["pci"], ..AssetExtra::default() }).await;
     let admin = user(&backend, "ada", Role::Admin).await;
     let analyst = user(&backend, "tina", Role::Tier2).await;
     let noc = user(&backend, "nico", Role::Noc).await;

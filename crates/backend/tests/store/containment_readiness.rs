@@ -9,27 +9,11 @@ use riposte_backend::containment::readiness::readiness;
 use riposte_domain::Role;
 use riposte_testkit::TestDb;
 
-use crate::containment::{add_connector, quiet_backend};
+use crate::containment::{AssetExtra, add_asset, add_connector, quiet_backend};
 use crate::incidents::{send, user};
 
 async fn asset(db: &TestDb, name: &str, address: &str, criticality: i16, segment: &str, connectors: &[&str]) {
-    let id: i64 = sqlx::query_scalar(
-        "insert into asset (natural_key, name, criticality, segment, connectors, updated_by) \
-         values ($1, $1, $2, $3, $4, 'test') returning asset_id",
-    )
-    .bind(name)
-    .bind(criticality)
-    .bind(segment)
-    .bind(connectors)
-    .fetch_one(&db.pool)
-    .await
-    .expect("asset");
-    sqlx::query("insert into asset_address (asset_id, net) values ($1, $2::inet)")
-        .bind(id)
-        .bind(address)
-        .execute(&db.pool)
-        .await
-        .expect("address");
+    add_asset(db, name, address, criticality, AssetExtra { segment, connectors, ..AssetExtra::default() }).await;
 }
 
 #[tokio::test]
