@@ -58,6 +58,7 @@ pub async fn request_containment(
     idempotency_key: String,
 ) -> Result<RequestedView, AppError> {
     use super::request::{backend, fail, require_user};
+    use riposte_domain::containment::{ActionKind, Direction};
     let user = require_user().await?;
     let form = super::containment_forms::contain_request(
         &kind,
@@ -69,9 +70,17 @@ pub async fn request_containment(
     )?;
     // The panel lets the person choose the action and direction under one key: the same
     // choice twice (a double click) is one action, another choice is another.
+    // A block with no direction is a block both ways, under the same key.
+    let direction = form.direction.or((form.kind == ActionKind::Block).then_some(Direction::Both));
     let idempotency_key = match idempotency_key.trim() {
         "" => String::new(),
-        key => format!("{key}/{}/{}", form.kind.as_str(), form.direction.map_or("-", |d| d.as_str())),
+        key if key.len() > 180 => {
+            return Err(AppError::Invalid {
+                field: "idempotency_key".into(),
+                message: "an idempotency key is 1 to 180 characters here (the chosen action is added to it)".into(),
+            });
+        }
+        key => format!("{key}/{}/{}", form.kind.as_str(), direction.map_or("-", |d| d.as_str())),
     };
     let request = riposte_backend::containment::ContainRequest {
         incident_id,

@@ -41,12 +41,11 @@ fn kind_and_direction(kind: &str, direction: Option<&str>) -> Result<(ActionKind
     let kind =
         ActionKind::parse(kind).ok_or_else(|| invalid("kind", "choose block, quarantine, isolate or capture"))?;
     let direction = match direction.map(str::trim).filter(|d| !d.is_empty()) {
-        // The panel's form sends its direction whichever action is chosen; only a block has one.
-        Some(_) if kind != ActionKind::Block => None,
         None => None,
         Some(d) => Some(Direction::parse(d).ok_or_else(|| invalid("direction", "inbound, outbound or both"))?),
     };
-    Ok((kind, direction))
+    // The panel's form sends its direction whichever action is chosen; only a block has one.
+    Ok((kind, direction.filter(|_| kind == ActionKind::Block)))
 }
 
 pub(super) fn preview_view(preview: &Preview) -> PreviewView {

@@ -96,13 +96,13 @@ fn GuardRailsForms(
                 <input name="internal" value=rails.internal.join(", ")/>
             </label>
             <label>"Broadest IPv4 block without an override (prefix length)"
-                <input name="broadest_v4" type="number" min="0" max="32" value=rails.broadest_v4.to_string()/>
+                <input name="broadest_v4" type="number" required min="0" max="32" value=rails.broadest_v4.to_string()/>
             </label>
             <label>"Broadest IPv6 block without an override (prefix length)"
-                <input name="broadest_v6" type="number" min="0" max="128" value=rails.broadest_v6.to_string()/>
+                <input name="broadest_v6" type="number" required min="0" max="128" value=rails.broadest_v6.to_string()/>
             </label>
             <label>"A second person approves when an asset of this criticality or above is cut off (6: never)"
-                <input name="critical_from" type="number" min="1" max="6" value=rails.critical_from.to_string()/>
+                <input name="critical_from" type="number" required min="1" max="6" value=rails.critical_from.to_string()/>
             </label>
             <label>"Roles whose approval counts"
                 <input name="approver_roles" value=rails.approver_roles.join(", ") placeholder="ir, admin"/>

@@ -102,6 +102,12 @@ pub async fn set_guard_rails(backend: &Backend, actor: Actor<'_>, input: &GuardR
                 format!("{text:?} is not a role (tier1, tier2, ir, noc, manager, admin)"),
             )
         })?;
+        if !role.can(Permission::ViewContainment) {
+            return Err(BackendError::invalid(
+                "approver_roles",
+                format!("{} cannot see containment actions, so cannot approve them", role.as_str()),
+            ));
+        }
         if !roles.contains(&role.as_str().to_owned()) {
             roles.push(role.as_str().to_owned());
         }

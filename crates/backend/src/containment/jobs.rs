@@ -94,12 +94,18 @@ pub fn start(pool: PgPool) -> ActionJobs {
             if pool.is_closed() {
                 return;
             }
+            let before = holder.as_ref().map(LeaseHolder::key);
             holder = match holder.take() {
                 Some(held) => held.keep(pool.connect_options().as_ref()).await,
                 None => LeaseHolder::take(pool.connect_options().as_ref()).await,
             }
             .inspect_err(|err| tracing::warn!(error = %err, "containment jobs: cannot show this worker alive"))
             .ok();
+            // The lock was lost and not taken back: other workers may now take over what is
+            // in flight here, so stop it (apply and undo are idempotent; they carry on).
+            if before.is_some() && holder.as_ref().map(LeaseHolder::key) != before {
+                running.abort_all();
+            }
             // Without the lock, a lease taken now would look dead to every other worker.
             if let Some(held) = &holder
                 && let Err(err) = start_due(&pool, &devices, held.key(), &permits, &mut running).await
@@ -172,12 +178,12 @@ fn spawn_work(
 ) {
     let (pool, devices) = (pool.clone(), devices.clone());
     running.spawn(async move {
-        let id = row.action_id;
+        let (id, holder) = (row.action_id, row.lease_holder);
         if let Err(err) = work(&pool, &devices, row).await {
             tracing::warn!(action = id, error = %err, "containment jobs: step failed");
             // Tried again after a pause; the lease would free it anyway.
             if let Ok(mut conn) = pool.acquire().await {
-                let _ = jobs::release(&mut conn, id, 10.0, Some(&err.to_string())).await;
+                let _ = jobs::release(&mut conn, id, holder, 10.0, Some(&err.to_string())).await;
             }
         }
         drop(permit);
@@ -196,21 +202,27 @@ enum Next {
     Done,
 }
 
-/// Moves one action as far as it can go now.
-pub async fn work(pool: &PgPool, devices: &Devices, mut row: ActionRow) -> Result<(), BackendError> {
+/// Moves one action as far as it can go now, as the worker that claimed it (`row.lease_holder`):
+/// once another worker has taken the lease over, this one stops and records nothing more.
+async fn work(pool: &PgPool, devices: &Devices, mut row: ActionRow) -> Result<(), BackendError> {
+    let (id, holder) = (row.action_id, row.lease_holder);
     for _ in 0..8 {
         let next = step(pool, devices, &row).await?;
         let mut conn = pool.acquire().await?;
         match next {
             Next::Continue => {}
-            Next::Later(after, error) => return jobs::release(&mut conn, row.action_id, after, error.as_deref()).await,
-            Next::AtExpiry => return jobs::due_at_expiry(&mut conn, row.action_id).await,
-            Next::Done => return jobs::mark_finished(&mut conn, row.action_id).await,
+            Next::Later(after, error) => return jobs::release(&mut conn, id, holder, after, error.as_deref()).await,
+            Next::AtExpiry => return jobs::due_at_expiry(&mut conn, id, holder).await,
+            Next::Done => return jobs::mark_finished(&mut conn, id, holder).await,
         }
-        row = store::find(&mut *conn, row.action_id).await?.ok_or(BackendError::NotFound("containment action"))?;
+        row = store::find(&mut *conn, id).await?.ok_or(BackendError::NotFound("containment action"))?;
+        if row.lease_holder != holder {
+            tracing::warn!(action = id, "containment jobs: taken over by another worker; stopping");
+            return Ok(());
+        }
     }
     let mut conn = pool.acquire().await?;
-    jobs::release(&mut conn, row.action_id, 0.0, None).await
+    jobs::release(&mut conn, id, holder, 0.0, None).await
 }
 
 async fn step(pool: &PgPool, devices: &Devices, row: &ActionRow) -> Result<Next, BackendError> {
@@ -381,6 +393,10 @@ async fn advance(
 ) -> Result<Option<ActionState>, BackendError> {
     let to = from.apply(event).map_err(|e| BackendError::Internal(e.to_string()))?;
     let mut tx = pool.begin().await?;
+    // Taken over meanwhile (this worker's process looked dead): the new holder records it.
+    if !jobs::still_holds(&mut tx, row.action_id, row.lease_holder).await? {
+        return Ok(None);
+    }
     if !store::transition(&mut tx, row.action_id, from, to, RIPOSTE.name, name, evidence.clone()).await? {
         return Ok(None);
     }

@@ -186,12 +186,14 @@ pub struct ActionRow {
     pub verify_until: Option<OffsetDateTime>,
     pub policy_id: Option<i64>,
     pub needs_review: bool,
+    /// The worker holding its lease, if one has ever taken it (see `containment_jobs::claim`).
+    pub lease_holder: Option<i32>,
 }
 
 /// The columns of [`ActionRow`], for every query that reads one.
 pub const ACTION_COLUMNS: &str = "action_id, kind, target, direction, connector, incident_id, state, reason, \
      ttl_secs, requested_by, requested_by_user_id, approved_by, override_reason, concerns, blast_radius, expires_at, \
-     requested_at, attempts, last_error, verify_until, policy_id, needs_review";
+     requested_at, attempts, last_error, verify_until, policy_id, needs_review, lease_holder";
 
 pub async fn find(db: impl PgExecutor<'_>, action_id: i64) -> Result<Option<ActionRow>, BackendError> {
     Ok(sqlx::query_as(&format!("select {ACTION_COLUMNS} from containment_action where action_id = $1"))

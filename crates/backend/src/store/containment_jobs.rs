@@ -87,22 +87,39 @@ pub async fn claim(db: impl PgExecutor<'_>, lease_secs: i32, holder: i32) -> Res
 /// Lets go of the lease; the action is next due in `after_secs` (0: at once). With `error`,
 /// the attempt failed and says why; without, the attempt count starts again (a step went
 /// through).
+///
+/// Like every write that ends a lease, it is fenced by `holder`: a worker whose lease was
+/// taken over (its process looked dead) changes nothing.
 pub async fn release(
     conn: &mut PgConnection,
     action_id: i64,
+    holder: Option<i32>,
     after_secs: f64,
     error: Option<&str>,
 ) -> Result<(), BackendError> {
     sqlx::query(
-        "update containment_action set lease_until = null, next_try_at = now() + make_interval(secs => $2), \
-             last_error = $3, attempts = case when $3::text is null then 0 else attempts end where action_id = $1",
+        "update containment_action set lease_until = null, next_try_at = now() + make_interval(secs => $3), \
+             last_error = $4, attempts = case when $4::text is null then 0 else attempts end \
+         where action_id = $1 and lease_holder is not distinct from $2",
     )
     .bind(action_id)
+    .bind(holder)
     .bind(after_secs)
     .bind(error)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Whether `holder` still holds the action's lease; locks the row until the transaction ends,
+/// so a step is recorded only by the worker that holds it.
+pub async fn still_holds(conn: &mut PgConnection, action_id: i64, holder: Option<i32>) -> Result<bool, BackendError> {
+    let now: Option<Option<i32>> =
+        sqlx::query_scalar("select lease_holder from containment_action where action_id = $1 for update")
+            .bind(action_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(now == Some(holder))
 }
 
 /// Marks the change in force from now for its time to live; verification of a pending
@@ -122,23 +139,28 @@ pub async fn mark_applied(conn: &mut PgConnection, action_id: i64, verify_secs: 
 /// A verified change is next due when it expires. Unless it is no longer verified: an undo
 /// that arrived while this worker held the lease made it due now, and must not wait for the
 /// expiry.
-pub async fn due_at_expiry(conn: &mut PgConnection, action_id: i64) -> Result<(), BackendError> {
+pub async fn due_at_expiry(conn: &mut PgConnection, action_id: i64, holder: Option<i32>) -> Result<(), BackendError> {
     sqlx::query(
         "update containment_action set lease_until = null, attempts = 0, last_error = null, \
              next_try_at = case when state = 'verified' then coalesce(expires_at, now()) else now() end \
-         where action_id = $1",
+         where action_id = $1 and lease_holder is not distinct from $2",
     )
     .bind(action_id)
+    .bind(holder)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn mark_finished(conn: &mut PgConnection, action_id: i64) -> Result<(), BackendError> {
-    sqlx::query("update containment_action set finished_at = now(), lease_until = null where action_id = $1")
-        .bind(action_id)
-        .execute(conn)
-        .await?;
+pub async fn mark_finished(conn: &mut PgConnection, action_id: i64, holder: Option<i32>) -> Result<(), BackendError> {
+    sqlx::query(
+        "update containment_action set finished_at = now(), lease_until = null \
+         where action_id = $1 and lease_holder is not distinct from $2",
+    )
+    .bind(action_id)
+    .bind(holder)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -84,6 +84,8 @@ async fn approver_roles_and_limits_are_set_whole_or_not_at_all() {
     assert!(matches!(refused, Err(BackendError::Forbidden(_))), "{refused:?}");
     for (input, field) in [
         (GuardRailsInput { approver_roles: vec!["boss".into()], ..defaults() }, "approver_roles"),
+        // Tier 1 cannot see containment actions: naming it would be a setting that never counts.
+        (GuardRailsInput { approver_roles: vec!["tier1".into()], ..defaults() }, "approver_roles"),
         (GuardRailsInput { approver_roles: vec![" ".into()], ..defaults() }, "approver_roles"),
         (GuardRailsInput { critical_from: 9, ..defaults() }, "critical_from"),
         (GuardRailsInput { broadest_v4: 33, ..defaults() }, "broadest_v4"),

@@ -268,6 +268,7 @@ async fn a_lease_whose_holder_died_is_taken_over_at_once_not_when_it_runs_out() 
     device.held.lock().expect("held").push("203.0.113.7/32".into());
     assert_eq!(work(&db).await, 0, "the lease of a live process is respected");
     // That process dies: its connection, and with it the lock, goes.
+    let dead = other.key();
     drop(other);
     let started = std::time::Instant::now();
     while work(&db).await == 0 {
@@ -276,6 +277,13 @@ async fn a_lease_whose_holder_died_is_taken_over_at_once_not_when_it_runs_out() 
     }
     assert_eq!(state(&db, asked.action_id).await, "verified");
     assert_eq!(device.held(), ["203.0.113.7/32"], "applied again, held once");
+    // Had the old worker been alive after all, what it still tries to record changes nothing.
+    let mut conn = db.pool.acquire().await.expect("connection");
+    riposte_backend::store::containment_jobs::mark_finished(&mut conn, asked.action_id, Some(dead))
+        .await
+        .expect("fenced");
+    let finished = "select count(*) from containment_action where finished_at is not null";
+    assert_eq!(count(&db, finished).await, 0, "a stale worker's write is fenced off");
 }
 
 #[tokio::test]
@@ -293,7 +301,12 @@ async fn an_undo_while_a_worker_still_holds_the_verified_action_is_not_put_off_t
     .await;
     cancel(&backend, &analyst, asked.action_id).await.expect("undo");
     let mut conn = db.pool.acquire().await.expect("connection");
-    riposte_backend::store::containment_jobs::due_at_expiry(&mut conn, asked.action_id).await.expect("let go");
+    let holder: Option<i32> = sqlx::query_scalar("select lease_holder from containment_action where action_id = $1")
+        .bind(asked.action_id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("holder");
+    riposte_backend::store::containment_jobs::due_at_expiry(&mut conn, asked.action_id, holder).await.expect("let go");
     assert_eq!(work(&db).await, 1, "the undo is due at once, not in an hour");
     assert_eq!(state(&db, asked.action_id).await, "undone");
     assert!(device.held().is_empty());
