@@ -97,6 +97,7 @@ pub fn ContainmentSetupPage() -> impl IntoView {
                 <ActionForm action=save_policy attr:class="stack-form">
                     <label>"Name" <input name="name" required/></label>
                     <label>"Condition (JSON)" <input name="condition" value=r#"{"signature_contains": "ET SCAN", "min_severity": 4}"#/></label>
+                    <p class="hint">"Every part given must hold: signature_contains, category_contains (Suricata's classification, a CEF cat), sources, min_severity (1 to 5), min_score (0 to 100), watchlist_match, techniques."</p>
                     <label>"Action" <select name="kind"><option value="block">"block"</option><option value="quarantine">"quarantine"</option><option value="isolate">"isolate"</option></select></label>
                     <label>"Direction" <select name="direction"><option value="both">"both"</option><option value="inbound">"inbound"</option><option value="outbound">"outbound"</option><option value="">"—"</option></select></label>
                     <label>"Aim at" <select name="aim"><option value="source">"source address"</option><option value="destination">"destination address"</option><option value="host">"host"</option></select></label>

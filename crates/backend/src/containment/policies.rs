@@ -5,6 +5,8 @@
 //! entries or critical assets), within the policy's hourly cap. The action runs at once and
 //! waits for a person's review after the fact.
 
+use std::collections::HashMap;
+
 use riposte_domain::Permission;
 use riposte_domain::alert::{EntityKind, EntityRole};
 use riposte_domain::containment::view::PolicyView;
@@ -29,6 +31,13 @@ pub async fn run(conn: &mut PgConnection, alerts: &[Pending], enriched: &Enrichm
     if policies.is_empty() {
         return Ok(0);
     }
+    // The pipeline does not carry descriptions: read them only when a policy asks.
+    let descriptions = if policies.iter().any(|p| p.condition.0.category_contains.is_some()) {
+        let ids: Vec<i64> = alerts.iter().map(|a| a.alert_id).collect();
+        store::descriptions(&mut *conn, &ids).await?
+    } else {
+        HashMap::new()
+    };
     let mut requested = 0;
     for alert in alerts {
         for policy in &policies {
@@ -37,6 +46,7 @@ pub async fn run(conn: &mut PgConnection, alerts: &[Pending], enriched: &Enrichm
                 enriched.packets.get(&alert.alert_id).is_some_and(|p| p.intel.iter().any(|m| m.entity.value == target));
             let facts = AlertFacts {
                 title: &alert.title,
+                description: descriptions.get(&alert.alert_id).map_or("", String::as_str),
                 source: &alert.source,
                 severity: u8::try_from(alert.severity).unwrap_or(0),
                 score: enriched.scores.get(&alert.alert_id).copied(),

@@ -1,5 +1,7 @@
 //! Pre-authorised containment policies.
 
+use std::collections::HashMap;
+
 use riposte_domain::containment::Condition;
 use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgExecutor};
@@ -141,4 +143,14 @@ pub async fn retire(conn: &mut PgConnection, name: &str) -> Result<bool, Backend
         .await?
         .rows_affected()
         == 1)
+}
+
+/// The descriptions (where categories are) of `alert_ids`.
+pub async fn descriptions(conn: &mut PgConnection, alert_ids: &[i64]) -> Result<HashMap<i64, String>, BackendError> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("select alert_id, description from alert where alert_id = any($1) and description <> ''")
+            .bind(alert_ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
 }

@@ -94,6 +94,27 @@ async fn a_pre_authorised_policy_blocks_a_matching_alert_within_its_cap() {
 }
 
 #[tokio::test]
+async fn a_policy_on_a_category_acts_on_alerts_of_that_category_only() {
+    let Lab { db, backend, .. } = Lab::new().await;
+    let condition = Condition { category_contains: Some("privilege gain".into()), ..Condition::default() };
+    let policy = PolicyInput { name: "privilege gain".into(), condition, ..scan_policy(10) };
+    put_policy(&backend, Actor::CommandLine, &policy).await.expect("policy");
+    // Suricata's classification, as its EVE adapter stores it: "category · action".
+    let alert = |from: &str, category: &str, reference: &str| {
+        format!(
+            r#"{{"title":"ET EXPLOIT attempt","severity":"high","source_ref":"{reference}",
+            "description":"{category} · allowed","entities":[{{"kind":"ip","value":"{from}","role":"source"}}]}}"#
+        )
+    };
+    send(&db, &backend, "ids", &[&alert("203.0.113.20", "Web Application Attack", "c1")]).await;
+    assert_eq!(count(&db, "select count(*) from containment_action").await, 0, "another category");
+    send(&db, &backend, "ids", &[&alert("203.0.113.21", "Attempted Administrator Privilege Gain", "c2")]).await;
+    let target: String =
+        sqlx::query_scalar("select target from containment_action").fetch_one(&db.pool).await.expect("one");
+    assert_eq!(target, "203.0.113.21/32");
+}
+
+#[tokio::test]
 async fn a_policy_never_blocks_an_internal_address() {
     let db = TestDb::new().await;
     let backend = quiet_backend(&db).await;

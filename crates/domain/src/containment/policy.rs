@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub struct Condition {
     /// Words the alert's title (the signature) must contain, ignoring case.
     pub signature_contains: Option<String>,
+    /// Words the alert's category must contain, ignoring case: Suricata's classification
+    /// ("Attempted Administrator Privilege Gain"), a CEF `cat`, as the alert's description
+    /// carries them.
+    pub category_contains: Option<String>,
     /// Alert sources it applies to ("suricata", "fortigate"); any when empty.
     pub sources: Vec<String>,
     /// OCSF severity id, 1 to 5.
@@ -26,6 +30,8 @@ pub struct Condition {
 #[derive(Debug, Clone, Copy)]
 pub struct AlertFacts<'a> {
     pub title: &'a str,
+    /// Where the alert's category is: its description.
+    pub description: &'a str,
     pub source: &'a str,
     pub severity: u8,
     pub score: Option<u8>,
@@ -37,13 +43,15 @@ pub struct AlertFacts<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConditionError {
     #[error(
-        "a pre-authorised condition must test the alert itself (signature, severity, score, watchlist or technique)"
+        "a pre-authorised condition must test the alert itself (signature, category, severity, score, watchlist or technique)"
     )]
     TooBroad,
     #[error("{0} must be between {1} and {2}")]
     OutOfRange(&'static str, u8, u8),
     #[error("signature_contains needs at least 3 characters")]
     SignatureTooShort,
+    #[error("category_contains needs at least 3 characters")]
+    CategoryTooShort,
 }
 
 impl Condition {
@@ -53,6 +61,11 @@ impl Condition {
         {
             return Err(ConditionError::SignatureTooShort);
         }
+        if let Some(words) = &self.category_contains
+            && words.trim().chars().count() < 3
+        {
+            return Err(ConditionError::CategoryTooShort);
+        }
         if self.min_severity.is_some_and(|s| !(1..=5).contains(&s)) {
             return Err(ConditionError::OutOfRange("min_severity", 1, 5));
         }
@@ -60,6 +73,7 @@ impl Condition {
             return Err(ConditionError::OutOfRange("min_score", 0, 100));
         }
         let tests_alert = self.signature_contains.is_some()
+            || self.category_contains.is_some()
             || self.min_severity.is_some()
             || self.min_score.is_some()
             || self.watchlist_match
@@ -72,12 +86,22 @@ impl Condition {
             .signature_contains
             .as_deref()
             .is_none_or(|words| alert.title.to_lowercase().contains(&words.trim().to_lowercase()));
+        let category = self
+            .category_contains
+            .as_deref()
+            .is_none_or(|words| alert.description.to_lowercase().contains(&words.trim().to_lowercase()));
         let source = self.sources.is_empty() || self.sources.iter().any(|s| s.eq_ignore_ascii_case(alert.source));
         let severity = self.min_severity.is_none_or(|min| alert.severity >= min);
         let score = self.min_score.is_none_or(|min| alert.score.is_some_and(|s| s >= min));
         let technique = self.techniques.is_empty()
             || self.techniques.iter().any(|t| alert.techniques.iter().any(|a| a.eq_ignore_ascii_case(t)));
-        signature && source && severity && score && technique && (!self.watchlist_match || alert.watchlisted)
+        signature
+            && category
+            && source
+            && severity
+            && score
+            && technique
+            && (!self.watchlist_match || alert.watchlisted)
     }
 
     /// One line for the policy list and the action's reason.
@@ -85,6 +109,9 @@ impl Condition {
         let mut parts = Vec::new();
         if let Some(words) = &self.signature_contains {
             parts.push(format!("signature contains {words:?}"));
+        }
+        if let Some(words) = &self.category_contains {
+            parts.push(format!("category contains {words:?}"));
         }
         if !self.sources.is_empty() {
             parts.push(format!("source is {}", self.sources.join(" or ")));
@@ -110,7 +137,15 @@ mod tests {
     use super::*;
 
     fn facts<'a>(title: &'a str, techniques: &'a [String]) -> AlertFacts<'a> {
-        AlertFacts { title, source: "suricata", severity: 4, score: Some(70), techniques, watchlisted: false }
+        AlertFacts {
+            title,
+            description: "Attempted Information Leak · allowed",
+            source: "suricata",
+            severity: 4,
+            score: Some(70),
+            techniques,
+            watchlisted: false,
+        }
     }
 
     #[test]
@@ -149,6 +184,19 @@ mod tests {
         let mut untagged = facts("brute force", &[]);
         untagged.watchlisted = true;
         assert!(!condition.matches(&untagged), "technique missing");
+    }
+
+    #[test]
+    fn a_category_is_matched_in_words_and_tests_the_alert() {
+        let leak = Condition { category_contains: Some(" information LEAK ".into()), ..Condition::default() };
+        assert_eq!(leak.validate(), Ok(()), "a category alone says something about the alert");
+        assert!(leak.matches(&facts("ET SCAN x", &[])));
+        let mut other = facts("ET SCAN x", &[]);
+        other.description = "Web Application Attack · allowed";
+        assert!(!leak.matches(&other));
+        assert_eq!(leak.describe(), "category contains \" information LEAK \"");
+        let short = Condition { category_contains: Some("ab".into()), ..Condition::default() };
+        assert_eq!(short.validate(), Err(ConditionError::CategoryTooShort));
     }
 
     #[test]
