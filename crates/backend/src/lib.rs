@@ -88,13 +88,29 @@ impl Backend {
         settings: AuthSettings,
         ingest: IngestSettings,
     ) -> Result<Self, BackendError> {
+        Self::started(pool, settings, ingest, true).await
+    }
+
+    /// As [`Backend::new`] without the containment action workers: for tests that drive the
+    /// actions step by step. (Starting them and dropping them races: a worker that already
+    /// took an action would be stopped halfway with the lease held.)
+    pub async fn without_containment_jobs(pool: PgPool, settings: AuthSettings) -> Result<Self, BackendError> {
+        Self::started(pool, settings, IngestSettings::default(), false).await
+    }
+
+    async fn started(
+        pool: PgPool,
+        settings: AuthSettings,
+        ingest: IngestSettings,
+        containment_jobs: bool,
+    ) -> Result<Self, BackendError> {
         escalation::rules::ensure_defaults(&pool).await?;
         let workers = Workers {
             notifier: notify::start(pool.clone()),
             sla_watch: incidents::sla::watch(pool.clone()),
             precision_refresh: enrichment::precision::refresher(pool.clone()),
             pipeline: pipeline::Pipeline::start(pool.clone()),
-            containment_jobs: Some(containment::jobs::start(pool.clone())),
+            containment_jobs: containment_jobs.then(|| containment::jobs::start(pool.clone())),
             siem_sender: siem::start(pool.clone()),
         };
         Self::assemble(pool, settings, ingest, workers).await

@@ -78,6 +78,12 @@ impl TestDb {
         self.backend_with(ThrottlePolicy::default()).await
     }
 
+    /// A backend whose containment action workers never start: the test drives each step.
+    pub async fn backend_without_containment_jobs(&self) -> Backend {
+        let settings = AuthSettings { password_cost: PasswordCost::for_tests(), ..AuthSettings::default() };
+        Backend::without_containment_jobs(self.pool.clone(), settings).await.expect("backend")
+    }
+
     /// A backend as a command-line tool has it: no background work, cheap hashing.
     pub async fn tool_backend(&self) -> Backend {
         let settings = AuthSettings { password_cost: PasswordCost::for_tests(), ..AuthSettings::default() };

@@ -27,9 +27,7 @@ pub(crate) fn block<'a>(target: &'a str, key: &'a str) -> ContainRequest<'a> {
 
 /// A backend whose action workers are stopped: the test drives each step itself.
 pub(crate) async fn quiet_backend(db: &TestDb) -> Backend {
-    let mut backend = db.backend().await;
-    backend.containment_jobs = None;
-    backend
+    db.backend_without_containment_jobs().await
 }
 
 /// A webhook connector called `name` posting to `url`; `ranges` limit what it acts on.
