@@ -178,7 +178,7 @@ fn ProposalItem(
                 Err(err) => view! { <p class="error" role="alert">{err}</p> }.into_any(),
             }}
             <ActionForm action=request attr:class="row-form" attr:aria-label=form_label>
-                <ActionChoice kind directions=(kinds, directions) direction/>
+                <ActionChoice kind kinds direction directions/>
                 <input type="hidden" name="target" value=target/>
                 <input type="hidden" name="connector" value=connector/>
                 {incident_id.map(|i| view! { <input type="hidden" name="incident_id" value=i/> })}
@@ -199,34 +199,27 @@ fn ProposalItem(
 /// The kind of action and, for a block, its direction: a choice where the connector offers
 /// more than the proposal's own, else fixed.
 #[component]
-fn ActionChoice(kind: String, directions: (Vec<String>, Vec<String>), direction: Option<String>) -> impl IntoView {
-    let (kinds, directions) = directions;
-    let kind_field = if kinds.len() > 1 {
-        view! {
-            <label>"Action"
-                <select name="kind">
-                    {kinds.into_iter().map(|k| view! { <option value=k.clone() selected=k == kind>{k.clone()}</option> }).collect_view()}
-                </select>
-            </label>
-        }
-        .into_any()
-    } else {
-        view! { <input type="hidden" name="kind" value=kind/> }.into_any()
-    };
-    let chosen = direction.unwrap_or_default();
-    let direction_field = if directions.len() > 1 {
-        view! {
-            <label>"Direction (blocks)"
-                <select name="direction">
-                    {directions.into_iter().map(|d| view! { <option value=d.clone() selected=d == chosen>{d.clone()}</option> }).collect_view()}
-                </select>
-            </label>
-        }
-        .into_any()
-    } else {
-        view! { <input type="hidden" name="direction" value=chosen/> }.into_any()
-    };
-    view! { {kind_field} {direction_field} }
+fn ActionChoice(kind: String, kinds: Vec<String>, direction: Option<String>, directions: Vec<String>) -> impl IntoView {
+    view! {
+        {choice("Action", "kind", kinds, kind)}
+        {choice("Direction (blocks)", "direction", directions, direction.unwrap_or_default())}
+    }
+}
+
+/// A form field `name`: a select of `options` when there is more than one, else `chosen` as
+/// a hidden value.
+fn choice(label: &'static str, name: &'static str, options: Vec<String>, chosen: String) -> AnyView {
+    if options.len() < 2 {
+        return view! { <input type="hidden" name=name value=chosen/> }.into_any();
+    }
+    view! {
+        <label>{label}
+            <select name=name>
+                {options.into_iter().map(|o| view! { <option value=o.clone() selected=o == chosen>{o.clone()}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+    .into_any()
 }
 
 #[component]

@@ -2,13 +2,15 @@
 //! infrastructure, our own ranges, the breadth limits, when a second person must approve and
 //! whose approval counts. Every change is checked whole, then audited.
 
+use std::collections::HashMap;
+
 use riposte_domain::containment::view::{GuardRailsView, ProtectedEntry};
 use riposte_domain::enrichment::prefixes::Network;
 use riposte_domain::{Permission, Role};
 use serde_json::json;
 
 use crate::admin::Actor;
-use crate::store::{audit, containment_connectors};
+use crate::store::{audit, containment};
 use crate::{Backend, BackendError};
 
 /// The settings an administrator submits (everything but the protected list).
@@ -27,46 +29,35 @@ const MAX_WHY: usize = 200;
 pub async fn guard_rails(backend: &Backend, actor: Actor<'_>) -> Result<GuardRailsView, BackendError> {
     actor.require(Permission::ManageSettings)?;
     let mut conn = backend.pool.acquire().await?;
-    let (internal, broadest_v4, broadest_v6, critical_from, approver_roles, protected_tags): (
-        Vec<String>,
-        i16,
-        i16,
-        i16,
-        Vec<String>,
-        Vec<String>,
-    ) = sqlx::query_as(
-        "select array(select text(n) from unnest(internal) n), broadest_v4, broadest_v6, critical_from, \
-             approver_roles, protected_tags from containment_setting",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let listed: Vec<(String, String, String)> =
-        sqlx::query_as("select text(net), why, created_by from containment_protected order by net")
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut protected: Vec<ProtectedEntry> =
-        listed.into_iter().map(|(net, why, by)| ProtectedEntry { net, why, added_by: Some(by) }).collect();
-    protected.extend(
-        containment_connectors::management(&mut *conn).await?.into_iter().map(|(net, why)| ProtectedEntry {
-            net,
-            why,
-            added_by: None,
-        }),
-    );
+    // The rails as requests are judged by; who listed each entry is shown besides (a
+    // connector's management address was listed by no one).
+    let policy = containment::guard_policy(&mut conn).await?;
+    let added_by: HashMap<String, String> = sqlx::query_as("select text(net), created_by from containment_protected")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
     let tagged_assets =
         sqlx::query_scalar("select name from asset where tags && $1 order by criticality desc, name limit 200")
-            .bind(&protected_tags)
+            .bind(&policy.protected_tags)
             .fetch_all(&mut *conn)
             .await?;
-    let small = |v: i16| u8::try_from(v).unwrap_or_default();
+    let texts = |networks: &[Network]| networks.iter().map(Network::to_string).collect();
     Ok(GuardRailsView {
-        protected,
-        internal,
-        broadest_v4: small(broadest_v4),
-        broadest_v6: small(broadest_v6),
-        critical_from: small(critical_from),
-        approver_roles,
-        protected_tags,
+        protected: policy
+            .protected
+            .iter()
+            .map(|p| {
+                let net = p.network.to_string();
+                ProtectedEntry { added_by: added_by.get(&net).cloned(), net, why: p.why.clone() }
+            })
+            .collect(),
+        internal: texts(&policy.internal),
+        broadest_v4: policy.broadest_v4,
+        broadest_v6: policy.broadest_v6,
+        critical_from: policy.critical_from,
+        approver_roles: policy.approver_roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        protected_tags: policy.protected_tags,
         tagged_assets,
     })
 }

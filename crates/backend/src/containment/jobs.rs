@@ -1,9 +1,10 @@
 //! The action jobs: each due action is taken under a lease, moved one step at a time along
 //! its state path by calling its connector, and put back with the time it is next due. A
 //! server that dies mid-way loses its lease at once (the lease names a lock only a live
-//! process holds) and another (or itself, restarted) carries on from the stored state; apply and undo are idempotent on every connector, so a step run
-//! twice changes the device once. Every action ends in a terminal state: failures are
-//! retried with backoff, then end `failed`; an approval nobody gave expires with its TTL.
+//! process holds) and another (or itself, restarted) carries on from the stored state; apply
+//! and undo are idempotent on every connector, so a step run twice changes the device once.
+//! Every action ends in a terminal state: failures are retried with backoff, then end
+//! `failed`; an approval nobody gave expires with its TTL.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -133,13 +133,24 @@ pub fn judge(
         .filter(|range| range.overlaps(target))
         .map(|range| Concern::Internal { range: *range })
         .collect();
-    let critical = critical_concerns(policy, radius);
+    verdict(requester, override_reason, overridable, internal, critical_concerns(policy, radius))
+}
 
+/// The one rule both judgements follow. `overridable` concerns refuse unless a person of Tier
+/// 2 or above writes an override (then a second person approves); `internal` ones refuse
+/// Tier 1; `critical` ones ask for a second person. A policy acts alone only where no rule
+/// asks for a person.
+fn verdict(
+    requester: Requester,
+    override_reason: Option<&str>,
+    overridable: Vec<Concern>,
+    internal: Vec<Concern>,
+    critical: Vec<Concern>,
+) -> Verdict {
     let overridden = override_reason.is_some_and(|r| !r.trim().is_empty());
     let mut refusals = Vec::new();
     let mut needs_approval = critical.clone();
     match requester {
-        // A policy acts alone only where no rule asks for a person.
         Requester::Policy => {
             refusals.extend(overridable);
             refusals.extend(internal);
@@ -169,16 +180,8 @@ pub fn judge_host(
     override_reason: Option<&str>,
     radius: &BlastRadius,
 ) -> Verdict {
-    let critical = critical_concerns(policy, radius);
     let infrastructure = infrastructure_concerns(policy, radius);
-    let overridden = override_reason.is_some_and(|r| !r.trim().is_empty());
-    match requester {
-        Requester::Policy => Verdict { refusals: [critical, infrastructure].concat(), needs_approval: Vec::new() },
-        Requester::Person(role) if overridden && role_at_least_tier2(role) => {
-            Verdict { refusals: Vec::new(), needs_approval: [critical, infrastructure].concat() }
-        }
-        Requester::Person(_) => Verdict { refusals: infrastructure, needs_approval: critical },
-    }
+    verdict(requester, override_reason, infrastructure, Vec::new(), critical_concerns(policy, radius))
 }
 
 fn infrastructure_concerns(policy: &GuardPolicy, radius: &BlastRadius) -> Vec<Concern> {
